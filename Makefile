@@ -1,0 +1,47 @@
+# swisper_ext: PGXS build.
+#
+#   make && make install        build and install into the PostgreSQL that pg_config names
+#   make demo                   set up everything and show the extension at work (scripts/demo.sh)
+#   make test                   set up everything and run every suite (scripts/test.sh)
+#   make installcheck           pg_regress only, against a running server (PGHOST/PGPORT)
+#
+# Every capability keeps its own files, and this Makefile picks them up by
+# pattern: C in src/*.c, install-script pieces in install/*.sql (concatenated
+# in name order), pg_regress tests in sql/*.sql, pgTAP in test/pgtap/*.sql,
+# TAP in test/t/*.pl.
+
+EXTENSION    = swisper_ext
+EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big   = $(EXTENSION)
+OBJS         = $(EXTENSION).o $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+PGFILEDESC   = "swisper_ext - external identities, event ingestion and project heartbeats"
+
+DATA_built   = $(EXTENSION)--$(EXTVERSION).sql
+DATA         = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+
+REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --outputdir=.
+
+PG_CPPFLAGS  = -I$(srcdir) -I$(srcdir)/src
+# -Wno-unused-parameter: PostgreSQL 15's own headers (bufpage.h) trip -Wextra's check.
+PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter
+
+EXTRA_CLEAN  = results regression.diffs regression.out tmp_check log
+
+PG_CONFIG   ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS        := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard install/*.sql)) $(EXTENSION).control
+	cat $(sort $(wildcard install/*.sql)) > $@
+
+$(OBJS): $(wildcard src/*.h) $(EXTENSION).h
+
+.PHONY: demo test bench fuzz
+demo:
+	bash scripts/demo.sh
+test:
+	bash scripts/test.sh
+bench:
+	bash bench/run_all.sh

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test`: the set-up of `make demo`, then every suite.  The last line is
+# "N passed, N failed" over all suites; the exit code is 0 only when nothing
+# failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+. scripts/lib.sh
+
+work=$(mktemp -d /tmp/swisper-test.XXXXXX)
+chmod 755 "$work"
+counts=$work/counts
+: > "$counts"
+
+echo "== pg_regress, pgTAP and client tests in a throwaway cluster"
+with_cluster bash scripts/run_suites.sh "$counts" || echo "cluster 0 1" >> "$counts"
+
+# TAP tests start their own clusters with initdb, which refuses root: run
+# them as postgres on a postgres-owned copy of the tree.
+if compgen -G 'test/t/*.pl' > /dev/null; then
+	echo "== TAP tests (PostgreSQL::Test::Cluster) as the postgres user"
+	tree=$work/tree
+	mkdir -p "$tree"
+	tar --exclude=./.git -cf - . | tar -C "$tree" -xf -
+	chown -R postgres: "$work"
+	runuser -u postgres -- make -s -C "$tree" PG_CONFIG=$PG_CONFIG installcheck \
+		REGRESS= TAP_TESTS=1 PROVE_TESTS='test/t/*.pl' PROVE_FLAGS='--timer' 2>&1 | tee "$work/tap.log"
+	bash scripts/prove_counts.sh tap "$work/tap.log" >> "$counts"
+fi
+
+echo "== summary"
+column -t "$counts" 2>/dev/null || cat "$counts"
+passed=$(awk '{s+=$2} END {print s+0}' "$counts")
+failed=$(awk '{s+=$3} END {print s+0}' "$counts")
+rm -rf "$work"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
