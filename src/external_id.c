@@ -653,6 +653,54 @@ is_valid_external_id(PG_FUNCTION_ARGS)
 /* ---------- comparison ---------- */
 
 /*
+ * A text argument of the cross-type functions, parsed once per call site.
+ *
+ * An index scan compares the same search key with many index tuples, each
+ * comparison a call through the same FmgrInfo; caching the canonical form of
+ * the last text seen in each argument position (keyed by its bytes, not its
+ * address) saves parsing it again for every tuple.
+ */
+typedef struct TextArgCache
+{
+	int			srclen;			/* -1: empty slot */
+	char		src[EXTERNAL_ID_MAX_BYTES];
+	ExternalIdCanon canon;
+} TextArgCache;
+
+static const ExternalIdCanon *
+text_arg_canon(FunctionCallInfo fcinfo, int argno, text *t, ExternalIdCanon *local)
+{
+	const char *str = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	TextArgCache *cache;
+
+	if (fcinfo->flinfo == NULL || len > EXTERNAL_ID_MAX_BYTES)
+	{
+		/* no place to keep it, or too long: parse (and raise) as usual */
+		external_id_parse(str, len, local, true);
+		return local;
+	}
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		TextArgCache *slots = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+												 2 * sizeof(TextArgCache));
+
+		slots[0].srclen = -1;
+		slots[1].srclen = -1;
+		fcinfo->flinfo->fn_extra = slots;
+	}
+	cache = &((TextArgCache *) fcinfo->flinfo->fn_extra)[argno];
+	if (cache->srclen != len || memcmp(cache->src, str, len) != 0)
+	{
+		cache->srclen = -1;
+		external_id_parse(str, len, &cache->canon, true);
+		memcpy(cache->src, str, len);
+		cache->srclen = len;
+	}
+	return &cache->canon;
+}
+
+/*
  * Three-way comparisons of the four argument shapes the operator family
  * covers.  A text argument is parsed to its canonical form first (raising
  * 22P02 when it is not a valid external id), so 'ABC...' compares equal to
@@ -677,12 +725,12 @@ cmp_ext_text(FunctionCallInfo fcinfo)
 {
 	struct varlena *a = PG_GETARG_VARLENA_PP(0);
 	text	   *b = PG_GETARG_TEXT_PP(1);
-	ExternalIdCanon canon;
+	ExternalIdCanon local;
+	const ExternalIdCanon *cb = text_arg_canon(fcinfo, 1, b, &local);
 	int			r;
 
-	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &canon, true);
 	r = external_id_compare_bytes(EXTID_BYTES(a), EXTID_NBYTES(a),
-								  canon.data, canon.len);
+								  cb->data, cb->len);
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
 	return r;
@@ -693,11 +741,11 @@ cmp_text_ext(FunctionCallInfo fcinfo)
 {
 	text	   *a = PG_GETARG_TEXT_PP(0);
 	struct varlena *b = PG_GETARG_VARLENA_PP(1);
-	ExternalIdCanon canon;
+	ExternalIdCanon local;
+	const ExternalIdCanon *ca = text_arg_canon(fcinfo, 0, a, &local);
 	int			r;
 
-	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &canon, true);
-	r = external_id_compare_bytes(canon.data, canon.len,
+	r = external_id_compare_bytes(ca->data, ca->len,
 								  EXTID_BYTES(b), EXTID_NBYTES(b));
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
@@ -709,12 +757,12 @@ cmp_text_text(FunctionCallInfo fcinfo)
 {
 	text	   *a = PG_GETARG_TEXT_PP(0);
 	text	   *b = PG_GETARG_TEXT_PP(1);
-	ExternalIdCanon ca;
-	ExternalIdCanon cb;
+	ExternalIdCanon local_a;
+	ExternalIdCanon local_b;
+	const ExternalIdCanon *ca = text_arg_canon(fcinfo, 0, a, &local_a);
+	const ExternalIdCanon *cb = text_arg_canon(fcinfo, 1, b, &local_b);
 
-	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca, true);
-	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb, true);
-	return external_id_compare_bytes(ca.data, ca.len, cb.data, cb.len);
+	return external_id_compare_bytes(ca->data, ca->len, cb->data, cb->len);
 }
 
 /*
