@@ -207,29 +207,44 @@ CREATE OPERATOR pg_catalog.>= (
 COMMENT ON OPERATOR pg_catalog.>= (swisper.external_id, swisper.external_id) IS
 	'greater than or equal: two external ids';
 
+-- Planner support of the operators with text: rewrites  col OP textexpr  into
+-- col OP textexpr::swisper.external_id  (same meaning), so the text is
+-- converted once per scan, not once per comparison, and an index scan uses
+-- the index's own comparison (see external_id_text_support in C).
+CREATE FUNCTION swisper.external_id_text_support(internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION swisper.external_id_text_support(internal) IS
+	'planner support of the operators between external_id and text: compare after one conversion of the text operand';
+
 -- an external id and a text converted to external_id
 CREATE FUNCTION swisper.external_id_text_eq(swisper.external_id, text) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.external_id_text_eq(swisper.external_id, text) IS
 	'= of an external id and a text converted to external_id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.external_id_text_ne(swisper.external_id, text) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.external_id_text_ne(swisper.external_id, text) IS
 	'<> of an external id and a text converted to external_id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.external_id_text_lt(swisper.external_id, text) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.external_id_text_lt(swisper.external_id, text) IS
 	'< of an external id and a text converted to external_id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.external_id_text_le(swisper.external_id, text) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.external_id_text_le(swisper.external_id, text) IS
 	'<= of an external id and a text converted to external_id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.external_id_text_gt(swisper.external_id, text) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.external_id_text_gt(swisper.external_id, text) IS
 	'> of an external id and a text converted to external_id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.external_id_text_ge(swisper.external_id, text) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.external_id_text_ge(swisper.external_id, text) IS
 	'>= of an external id and a text converted to external_id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.external_id_text_cmp(swisper.external_id, text) RETURNS integer
@@ -288,27 +303,33 @@ COMMENT ON OPERATOR pg_catalog.>= (swisper.external_id, text) IS
 
 -- a text converted to external_id and an external id
 CREATE FUNCTION swisper.text_external_id_eq(text, swisper.external_id) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.text_external_id_eq(text, swisper.external_id) IS
 	'= of a text converted to external_id and an external id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.text_external_id_ne(text, swisper.external_id) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.text_external_id_ne(text, swisper.external_id) IS
 	'<> of a text converted to external_id and an external id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.text_external_id_lt(text, swisper.external_id) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.text_external_id_lt(text, swisper.external_id) IS
 	'< of a text converted to external_id and an external id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.text_external_id_le(text, swisper.external_id) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.text_external_id_le(text, swisper.external_id) IS
 	'<= of a text converted to external_id and an external id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.text_external_id_gt(text, swisper.external_id) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.text_external_id_gt(text, swisper.external_id) IS
 	'> of a text converted to external_id and an external id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.text_external_id_ge(text, swisper.external_id) RETURNS boolean
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	SUPPORT swisper.external_id_text_support;
 COMMENT ON FUNCTION swisper.text_external_id_ge(text, swisper.external_id) IS
 	'>= of a text converted to external_id and an external id, in the order of swisper.external_id';
 CREATE FUNCTION swisper.text_external_id_cmp(text, swisper.external_id) RETURNS integer

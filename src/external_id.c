@@ -40,12 +40,21 @@
 #include "lib/hyperloglog.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
+#include "utils/lsyscache.h"
 #include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/sortsupport.h"
 #include "utils/uuid.h"
 
 #include "external_id.h"
+#include "swisper_ext.h"
 
 /* Characters of a value shown in an error message before "...". */
 #define EXTERNAL_ID_SHOW_CHARS	64
@@ -653,54 +662,6 @@ is_valid_external_id(PG_FUNCTION_ARGS)
 /* ---------- comparison ---------- */
 
 /*
- * A text argument of the cross-type functions, parsed once per call site.
- *
- * An index scan compares the same search key with many index tuples, each
- * comparison a call through the same FmgrInfo; caching the canonical form of
- * the last text seen in each argument position (keyed by its bytes, not its
- * address) saves parsing it again for every tuple.
- */
-typedef struct TextArgCache
-{
-	int			srclen;			/* -1: empty slot */
-	char		src[EXTERNAL_ID_MAX_BYTES];
-	ExternalIdCanon canon;
-} TextArgCache;
-
-static const ExternalIdCanon *
-text_arg_canon(FunctionCallInfo fcinfo, int argno, text *t, ExternalIdCanon *local)
-{
-	const char *str = VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
-	TextArgCache *cache;
-
-	if (fcinfo->flinfo == NULL || len > EXTERNAL_ID_MAX_BYTES)
-	{
-		/* no place to keep it, or too long: parse (and raise) as usual */
-		external_id_parse(str, len, local, true);
-		return local;
-	}
-	if (fcinfo->flinfo->fn_extra == NULL)
-	{
-		TextArgCache *slots = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
-												 2 * sizeof(TextArgCache));
-
-		slots[0].srclen = -1;
-		slots[1].srclen = -1;
-		fcinfo->flinfo->fn_extra = slots;
-	}
-	cache = &((TextArgCache *) fcinfo->flinfo->fn_extra)[argno];
-	if (cache->srclen != len || memcmp(cache->src, str, len) != 0)
-	{
-		cache->srclen = -1;
-		external_id_parse(str, len, &cache->canon, true);
-		memcpy(cache->src, str, len);
-		cache->srclen = len;
-	}
-	return &cache->canon;
-}
-
-/*
  * Three-way comparisons of the four argument shapes the operator family
  * covers.  A text argument is parsed to its canonical form first (raising
  * 22P02 when it is not a valid external id), so 'ABC...' compares equal to
@@ -725,12 +686,12 @@ cmp_ext_text(FunctionCallInfo fcinfo)
 {
 	struct varlena *a = PG_GETARG_VARLENA_PP(0);
 	text	   *b = PG_GETARG_TEXT_PP(1);
-	ExternalIdCanon local;
-	const ExternalIdCanon *cb = text_arg_canon(fcinfo, 1, b, &local);
+	ExternalIdCanon cb;
 	int			r;
 
+	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb, true);
 	r = external_id_compare_bytes(EXTID_BYTES(a), EXTID_NBYTES(a),
-								  cb->data, cb->len);
+								  cb.data, cb.len);
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
 	return r;
@@ -741,11 +702,11 @@ cmp_text_ext(FunctionCallInfo fcinfo)
 {
 	text	   *a = PG_GETARG_TEXT_PP(0);
 	struct varlena *b = PG_GETARG_VARLENA_PP(1);
-	ExternalIdCanon local;
-	const ExternalIdCanon *ca = text_arg_canon(fcinfo, 0, a, &local);
+	ExternalIdCanon ca;
 	int			r;
 
-	r = external_id_compare_bytes(ca->data, ca->len,
+	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca, true);
+	r = external_id_compare_bytes(ca.data, ca.len,
 								  EXTID_BYTES(b), EXTID_NBYTES(b));
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
@@ -757,12 +718,12 @@ cmp_text_text(FunctionCallInfo fcinfo)
 {
 	text	   *a = PG_GETARG_TEXT_PP(0);
 	text	   *b = PG_GETARG_TEXT_PP(1);
-	ExternalIdCanon local_a;
-	ExternalIdCanon local_b;
-	const ExternalIdCanon *ca = text_arg_canon(fcinfo, 0, a, &local_a);
-	const ExternalIdCanon *cb = text_arg_canon(fcinfo, 1, b, &local_b);
+	ExternalIdCanon ca;
+	ExternalIdCanon cb;
 
-	return external_id_compare_bytes(ca->data, ca->len, cb->data, cb->len);
+	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca, true);
+	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb, true);
+	return external_id_compare_bytes(ca.data, ca.len, cb.data, cb.len);
 }
 
 /*
@@ -807,6 +768,96 @@ Datum
 external_id_texts_cmp(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT32(cmp_text_text(fcinfo));
+}
+
+/*
+ * external_id_text_support
+ *		Planner support for the operators between external_id and text:
+ *		rewrites  col OP textexpr  into  col OP textexpr::external_id.
+ *
+ * The result means the same (the cross-type operators convert their text
+ * operand and compare), but the comparison becomes the type's own operator:
+ * the conversion runs once per scan instead of once per comparison, a
+ * constant is converted at plan time, and the index scan uses the index's
+ * own comparison function instead of looking up a cross-type one for every
+ * probe.  This is what makes  WHERE user_id = $1::varchar  as fast as a
+ * lookup with an external_id key.  Returns NULL (no rewrite) for anything it
+ * does not recognise.
+ */
+PG_FUNCTION_INFO_V1(external_id_text_support);
+Datum
+external_id_text_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	static const char *const suffixes[][2] = {
+		{"_eq", "="}, {"_ne", "<>"}, {"_lt", "<"}, {"_le", "<="}, {"_gt", ">"}, {"_ge", ">="}
+	};
+	SupportRequestSimplify *req;
+	FuncExpr   *fexpr;
+	Node	   *left;
+	Node	   *right;
+	Node	   *textarg;
+	Oid			exttype;
+	Oid			textoid = TEXTOID;
+	Oid			fromtext;
+	Oid			opno;
+	char	   *fname;
+	const char *opname = NULL;
+	FuncExpr   *conv;
+	Expr	   *op;
+	int			i;
+
+	if (!IsA(rawreq, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestSimplify *) rawreq;
+	fexpr = req->fcall;
+	if (list_length(fexpr->args) != 2)
+		PG_RETURN_POINTER(NULL);
+	left = linitial(fexpr->args);
+	right = lsecond(fexpr->args);
+	if (exprType(left) == TEXTOID && exprType(right) != TEXTOID)
+	{
+		textarg = left;
+		exttype = exprType(right);
+	}
+	else if (exprType(right) == TEXTOID && exprType(left) != TEXTOID)
+	{
+		textarg = right;
+		exttype = exprType(left);
+	}
+	else
+		PG_RETURN_POINTER(NULL);
+
+	fname = get_func_name(fexpr->funcid);
+	if (fname == NULL || strlen(fname) < 3)
+		PG_RETURN_POINTER(NULL);
+	for (i = 0; i < (int) lengthof(suffixes); i++)
+		if (strcmp(fname + strlen(fname) - 3, suffixes[i][0]) == 0)
+			opname = suffixes[i][1];
+	if (opname == NULL)
+		PG_RETURN_POINTER(NULL);
+
+	fromtext = LookupFuncName(list_make2(makeString(SWISPER_SCHEMA_NAME),
+										 makeString("external_id_from_text")),
+							  1, &textoid, true);
+	opno = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString((char *) opname)),
+							exttype, exttype);
+	if (!OidIsValid(fromtext) || !OidIsValid(opno))
+		PG_RETURN_POINTER(NULL);
+
+	conv = makeFuncExpr(fromtext, exttype, list_make1(textarg),
+						InvalidOid, exprCollation(textarg), COERCE_EXPLICIT_CAST);
+	if (textarg == left)
+		op = make_opclause(opno, BOOLOID, false, (Expr *) conv, (Expr *) right,
+						   InvalidOid, InvalidOid);
+	else
+		op = make_opclause(opno, BOOLOID, false, (Expr *) left, (Expr *) conv,
+						   InvalidOid, InvalidOid);
+	((OpExpr *) op)->opfuncid = get_opcode(opno);
+	((OpExpr *) op)->location = fexpr->location;
+
+	/* fold a constant operand now, as a cast of it would be */
+	PG_RETURN_POINTER(eval_const_expressions(NULL, (Node *) op));
 }
 
 /* ---------- sort support ---------- */
