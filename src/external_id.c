@@ -4,8 +4,8 @@
  *	  The type swisper.external_id: an identifier that names something in
  *	  another system (a user, an account, a session).
  *
- * Storage format.  A value is a varlena whose data is one kind tag byte
- * followed by the payload:
+ * Storage format.  A value is a varlena whose data is either a kind tag byte
+ * followed by a fixed-size payload, or text:
  *
  *	  tag 1 (integer): 8 bytes, a non-negative int64, big-endian.  Used for
  *		  canonical decimal integers only: "0" or a digit 1-9 followed by
@@ -15,8 +15,11 @@
  *		  PostgreSQL's uuid input accepts (upper or lower case, braces,
  *		  no hyphens or a hyphen after any group of four digits) is this
  *		  kind, printed in lower-case hyphenated form.
- *	  tag 3 (text): everything else, the bytes exactly as given (in the
- *		  database encoding, UTF-8 in the supported setup), 1 to 255 bytes.
+ *	  text: everything else, the bytes exactly as given (in the database
+ *		  encoding, UTF-8 in the supported setup), 1 to 255 bytes, with no tag
+ *		  byte: a text value never starts with a control character, so its
+ *		  first byte (>= 0x20) cannot be mistaken for a tag.  Text ids are
+ *		  thus exactly as large as in a varchar column.
  *
  * Each value has exactly one representation, so equality is equality of the
  * bytes (which makes btequalimage valid and B-tree deduplication possible),
@@ -25,7 +28,10 @@
  * integers by value (big-endian), uuids as uuid orders them, text bytewise
  * (like the "C" collation).
  *
- * The tag byte doubles as the format version: recv rejects unknown tags.
+ * Bytes 0x00 and 0x04-0x1F are reserved as tags of future kinds (3 is text
+ * in the binary format): a stored value starting with one is reported as
+ * corrupted.  The binary (send/recv)
+ * format always starts with a tag, 3 for text, and recv rejects unknown tags.
  *
  * One validator, external_id_parse(), serves text input, binary input (for
  * the text kind), the cross-type operators with text and
@@ -315,9 +321,9 @@ external_id_parse(const char *str, int len, ExternalIdCanon *out, bool raise)
 	}
 	else
 	{
-		out->data[0] = EXTERNAL_ID_KIND_TEXT;
-		memcpy(out->data + 1, str, len);
-		out->len = 1 + len;
+		/* no tag: str[0] is not a control character (checked above) */
+		memcpy(out->data, str, len);
+		out->len = len;
 	}
 	return true;
 }
@@ -380,16 +386,16 @@ external_id_to_cstring(const unsigned char *data, int len)
 				return result;
 			}
 			break;
-		case EXTERNAL_ID_KIND_TEXT:
-			if (len >= 2)
-				return pnstrdup((const char *) data + 1, len - 1);
+		default:
+			if (len >= 1 && !EXTERNAL_ID_IS_TAG(data[0]))
+				return pnstrdup((const char *) data, len);
 			break;
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("corrupted value of type %s", "external_id"),
-			 errdetail("Kind tag %d with %d payload bytes is not a valid external id.",
-					   len > 0 ? data[0] : -1, len - 1)));
+			 errdetail("First byte %d with %d bytes in all is not a valid external id.",
+					   len > 0 ? data[0] : -1, len)));
 	return NULL;				/* keep compiler quiet */
 }
 
@@ -515,7 +521,8 @@ external_id_recv(PG_FUNCTION_ARGS)
 
 /*
  * external_id_send
- *		Binary output: the kind tag byte, then the payload (see recv).
+ *		Binary output: the kind tag byte, then the payload (see recv); text
+ *		values, stored without a tag, are sent with tag 3.
  */
 PG_FUNCTION_INFO_V1(external_id_send);
 Datum
@@ -527,11 +534,16 @@ external_id_send(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, data[0]);
-	if (data[0] == EXTERNAL_ID_KIND_TEXT)
-		pq_sendtext(&buf, (const char *) data + 1, len - 1);
-	else
+	if (EXTERNAL_ID_IS_TAG(data[0]))
+	{
+		pq_sendbyte(&buf, data[0]);
 		pq_sendbytes(&buf, (const char *) data + 1, len - 1);
+	}
+	else
+	{
+		pq_sendbyte(&buf, EXTERNAL_ID_KIND_TEXT);
+		pq_sendtext(&buf, (const char *) data, len);
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -630,10 +642,12 @@ external_id_kind(PG_FUNCTION_ARGS)
 		case EXTERNAL_ID_KIND_UUID:
 			kind = "uuid";
 			break;
-		case EXTERNAL_ID_KIND_TEXT:
-			kind = "text";
-			break;
 		default:
+			if (!EXTERNAL_ID_IS_TAG(EXTID_BYTES(v)[0]))
+			{
+				kind = "text";
+				break;
+			}
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("corrupted value of type %s", "external_id"),

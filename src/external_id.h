@@ -4,7 +4,7 @@
  *	  The type swisper.external_id: what other files of swisper_ext may use.
  *
  * An external id is stored as a varlena whose data is a one-byte kind tag
- * followed by the payload (see external_id.c for the format).  Other C code
+ * followed by the payload, or the text itself (see external_id.c).  Other C code
  * that needs to check or canonicalise an id without raising (for example to
  * count bad values before a migration) calls external_id_parse() with
  * raise = false.
@@ -20,15 +20,21 @@
 #define EXTERNAL_ID_MAX_BYTES	255
 
 /*
- * Kind tags: the first data byte of every stored value.  They also order the
- * kinds (integers, then uuids, then text).  Any other tag is rejected by
- * external_id_recv, so new kinds can be added later without ambiguity.
+ * Kind tags.  A stored integer or uuid starts with its tag byte; a stored
+ * text value has no tag (its first byte is never a control character, so it
+ * is >= 0x20).  The tags thus also order the kinds: integers, then uuids,
+ * then text.  In the binary format every value starts with a tag, 3 for
+ * text; recv rejects any other tag, so new kinds (tags 0x00 and 0x04-0x1F)
+ * can be added later without ambiguity.
  */
 #define EXTERNAL_ID_KIND_INTEGER	1
 #define EXTERNAL_ID_KIND_UUID		2
 #define EXTERNAL_ID_KIND_TEXT		3
 
-/* The canonical bytes of one value: tag, then payload. */
+/* Is the first stored byte a tag (as opposed to the first byte of text)? */
+#define EXTERNAL_ID_IS_TAG(b)		((unsigned char) (b) < 0x20)
+
+/* The canonical (stored) bytes of one value: tag and payload, or text. */
 typedef struct ExternalIdCanon
 {
 	int			len;			/* bytes used in data, tag included */
