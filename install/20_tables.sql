@@ -376,12 +376,27 @@ REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 
 -- The install itself: create what is missing, then fix what exists.
 --
+-- A restore from pg_dump runs CREATE EXTENSION before it creates the
+-- tables, in their final shape, from the dump; creating them here would
+-- make the restore fail on "already exists".  pg_dump's output turns
+-- check_function_bodies off, as does any replay of a schema dump, so that
+-- is taken as "the tables come from elsewhere": nothing is created, and
+-- traces is fixed only if it exists already.
+--
 -- CREATE EXTENSION raises client_min_messages to WARNING while the script
 -- runs, which would hide the NOTICE lines that say what the install changed
 -- in the application's tables.  A DBA installing into a live database needs
--- to see them, so they are let through for these two steps.  SET LOCAL, not
--- SET: a plain SET would outlive the script and change the session.
+-- to see them, so they are let through for this step.  SET LOCAL, not SET:
+-- a plain SET would outlive the script and change the session.
 SET LOCAL client_min_messages = notice;
-SELECT @extschema@.create_missing_tables();
-SELECT @extschema@.fix_user_id();
+DO $$
+BEGIN
+	IF current_setting('check_function_bodies')::boolean THEN
+		PERFORM @extschema@.create_missing_tables();
+	END IF;
+	IF to_regclass(format('%I.traces', @extschema@.observability_schema())) IS NOT NULL THEN
+		PERFORM @extschema@.fix_user_id();
+	END IF;
+END
+$$;
 SET LOCAL client_min_messages = warning;
