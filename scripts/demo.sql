@@ -11,9 +11,11 @@
 
 \echo
 \echo '== 2. The insert from the bug report fails on fk_traces_user'
+\set ON_ERROR_STOP 0
 INSERT INTO traces (id, name, user_id, session_id, project_id, "timestamp")
 VALUES ('b499d802-2f7e-4c1a-9a59-0c0e3f6f1a11', 'global_supervisor', '1aac01a8-a985-4cd1-aad6-7e12b25da1bc',
         'test_session', '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c', '2025-11-05 07:13:17.700123');
+\set ON_ERROR_STOP 1
 
 \echo
 \echo '== 3. CREATE EXTENSION swisper_ext: its NOTICE lines say what it changes'
