@@ -155,6 +155,40 @@ COMMENT ON FUNCTION @extschema@.disown(regclass, oid) IS
 'Takes an application table (pg_class) or type (pg_type) out of the extension, so that DROP EXTENSION leaves it in place';
 
 --
+-- swisper.traces_table(): the traces table that the user_id functions work
+-- on, or an error that names what is wrong with it.
+--
+CREATE FUNCTION @extschema@.traces_table()
+RETURNS regclass
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s		name := @extschema@.observability_schema();
+	tbl		regclass := to_regclass(format('%I.traces', s));
+	kind	"char";
+BEGIN
+	IF tbl IS NULL THEN
+		RAISE EXCEPTION 'table "%.traces" does not exist', s
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'Set swisper.table_schema to the schema that holds the observability tables.';
+	END IF;
+	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = tbl;
+	IF kind NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '"%" is not a table', tbl::text
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = format('swisper_ext migrates the column user_id of a table; "%s" is a %s.', tbl::text,
+								  CASE kind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+											WHEN 'f' THEN 'foreign table' ELSE 'relation of kind ' || kind::text END);
+	END IF;
+	RETURN tbl;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.traces_table() IS
+'The traces table in swisper.observability_schema(), or an error when it is missing or not a table';
+
+--
 -- swisper.fix_user_id(): make traces.user_id what the platform needs.
 --
 -- 1. every foreign key on traces whose columns include user_id is dropped,
@@ -180,7 +214,6 @@ AS $$
 DECLARE
 	s			name := @extschema@.observability_schema();
 	tbl			regclass;
-	kind		"char";
 	col			record;
 	fk			record;
 	idx			record;
@@ -191,20 +224,7 @@ DECLARE
 	idx_name	text;
 	locked		boolean := false;
 BEGIN
-	tbl := to_regclass(format('%I.traces', s));
-	IF tbl IS NULL THEN
-		RAISE EXCEPTION 'table "%.traces" does not exist', s
-			USING ERRCODE = 'undefined_table',
-				  HINT = 'Set swisper.table_schema to the schema that holds the observability tables.';
-	END IF;
-	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = tbl;
-	IF kind NOT IN ('r', 'p') THEN
-		RAISE EXCEPTION '"%" is not a table', tbl::text
-			USING ERRCODE = 'wrong_object_type',
-				  DETAIL = format('swisper_ext migrates the column user_id of a table; "%s" is a %s.', tbl::text,
-								  CASE kind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-											WHEN 'f' THEN 'foreign table' ELSE 'relation of kind ' || kind::text END);
-	END IF;
+	tbl := @extschema@.traces_table();
 
 	SELECT a.attnum, a.attnotnull, a.atttypid::regtype AS typ, t.typname
 	  INTO col
@@ -344,15 +364,9 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	s	name := @extschema@.observability_schema();
-	tbl	regclass := to_regclass(format('%I.traces', s));
+	tbl	regclass := @extschema@.traces_table();
 	typ	regtype;
 BEGIN
-	IF tbl IS NULL THEN
-		RAISE EXCEPTION 'table "%.traces" does not exist', s
-			USING ERRCODE = 'undefined_table',
-				  HINT = 'Set swisper.table_schema to the schema that holds the observability tables.';
-	END IF;
 	SELECT a.atttypid::regtype INTO typ
 	  FROM pg_catalog.pg_attribute a
 	 WHERE a.attrelid = tbl AND a.attname = 'user_id' AND NOT a.attisdropped;
@@ -371,6 +385,7 @@ COMMENT ON FUNCTION @extschema@.release_user_id() IS
 
 REVOKE ALL ON FUNCTION @extschema@.create_missing_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.disown(regclass, oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.traces_table() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.fix_user_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 

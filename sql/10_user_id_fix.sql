@@ -2,29 +2,12 @@
 -- Issue 2: CREATE EXTENSION ends the fk_traces_user outage, on the fixture
 -- database as it stands.
 --
+\i test/fixtures/clean.sql
 \set ECHO none
-SET client_min_messages = warning;
-DROP TABLE IF EXISTS public.observations, public.traces, public.projects, public.users CASCADE;
-DROP TYPE IF EXISTS public.observationtype CASCADE;
-DROP EXTENSION IF EXISTS swisper_ext CASCADE;
-DROP SCHEMA IF EXISTS swisper CASCADE;
 \i test/fixtures/observability_schema.sql
-RESET client_min_messages;
 \set ECHO all
 
--- What the traces table looks like: user_id's type and nullability, the
--- foreign keys and the indexes.
-CREATE FUNCTION pg_temp.shape(s name) RETURNS SETOF text LANGUAGE sql AS $$
-	SELECT format('column user_id %s %s', format_type(a.atttypid, a.atttypmod),
-				  CASE WHEN a.attnotnull THEN 'NOT NULL' ELSE 'NULL' END)
-	  FROM pg_attribute a WHERE a.attrelid = format('%I.traces', s)::regclass AND a.attname = 'user_id'
-	UNION ALL
-	(SELECT format('fk %s %s', conname, pg_get_constraintdef(oid)) FROM pg_constraint
-	  WHERE conrelid = format('%I.traces', s)::regclass AND contype = 'f' ORDER BY conname)
-	UNION ALL
-	(SELECT format('index %s', regexp_replace(pg_get_indexdef(indexrelid), ' ON (ONLY )?\S+', ''))
-	   FROM pg_index WHERE indrelid = format('%I.traces', s)::regclass ORDER BY indexrelid::regclass::text)
-$$;
+\i test/fixtures/shape.sql
 -- A digest of every row, with user_id as text: equal digests, equal rows.
 CREATE FUNCTION pg_temp.digest(s name) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE d text;

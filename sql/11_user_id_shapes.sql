@@ -6,17 +6,7 @@
 --
 \i test/fixtures/reset.sql
 
-CREATE FUNCTION pg_temp.shape(s name) RETURNS SETOF text LANGUAGE sql AS $$
-	SELECT format('column user_id %s %s', format_type(a.atttypid, a.atttypmod),
-				  CASE WHEN a.attnotnull THEN 'NOT NULL' ELSE 'NULL' END)
-	  FROM pg_attribute a WHERE a.attrelid = format('%I.traces', s)::regclass AND a.attname = 'user_id'
-	UNION ALL
-	(SELECT format('fk %s %s', conname, pg_get_constraintdef(oid)) FROM pg_constraint
-	  WHERE conrelid = format('%I.traces', s)::regclass AND contype = 'f' ORDER BY conname)
-	UNION ALL
-	(SELECT format('index %s', regexp_replace(pg_get_indexdef(indexrelid), ' ON (ONLY )?\S+', ''))
-	   FROM pg_index WHERE indrelid = format('%I.traces', s)::regclass ORDER BY indexrelid::regclass::text)
-$$;
+\i test/fixtures/shape.sql
 CREATE FUNCTION pg_temp.rows(s name) RETURNS SETOF text LANGUAGE plpgsql AS $$
 BEGIN
 	RETURN QUERY EXECUTE format('SELECT concat_ws(''|'', id, user_id::text) FROM %I.traces ORDER BY id', s);
