@@ -2,8 +2,8 @@
 -- Issue 2: CREATE EXTENSION ends the fk_traces_user outage, on the fixture
 -- database as it stands.
 --
-\i test/fixtures/clean.sql
 \set ECHO none
+\i test/fixtures/clean.sql
 \i test/fixtures/observability_schema.sql
 \set ECHO all
 
