@@ -1,0 +1,925 @@
+/*-------------------------------------------------------------------------
+ *
+ * external_id.c
+ *	  The type swisper.external_id: an identifier that names something in
+ *	  another system (a user, an account, a session).
+ *
+ * Storage format.  A value is a varlena whose data is one kind tag byte
+ * followed by the payload:
+ *
+ *	  tag 1 (integer): 8 bytes, a non-negative int64, big-endian.  Used for
+ *		  canonical decimal integers only: "0" or a digit 1-9 followed by
+ *		  digits, at most 9223372036854775807, no sign, no blanks.  So "12345"
+ *		  prints back as "12345", while "012345", "+5" and "-5" stay text.
+ *	  tag 2 (uuid): the 16 bytes of the uuid.  Every spelling that
+ *		  PostgreSQL's uuid input accepts (upper or lower case, braces,
+ *		  no hyphens or a hyphen after any group of four digits) is this
+ *		  kind, printed in lower-case hyphenated form.
+ *	  tag 3 (text): everything else, the bytes exactly as given (in the
+ *		  database encoding, UTF-8 in the supported setup), 1 to 255 bytes.
+ *
+ * Each value has exactly one representation, so equality is equality of the
+ * bytes (which makes btequalimage valid and B-tree deduplication possible),
+ * and hashing hashes the bytes.  The total order is the order of the bytes
+ * (memcmp, then the shorter first): integers before uuids before text;
+ * integers by value (big-endian), uuids as uuid orders them, text bytewise
+ * (like the "C" collation).
+ *
+ * The tag byte doubles as the format version: recv rejects unknown tags.
+ *
+ * One validator, external_id_parse(), serves text input, binary input (for
+ * the text kind), the cross-type operators with text and
+ * swisper.is_valid_external_id(); it either raises or returns false.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "fmgr.h"
+#include "lib/hyperloglog.h"
+#include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "port/pg_bswap.h"
+#include "utils/builtins.h"
+#include "utils/sortsupport.h"
+#include "utils/uuid.h"
+
+#include "external_id.h"
+
+/* Characters of a value shown in an error message before "...". */
+#define EXTERNAL_ID_SHOW_CHARS	64
+
+/* Access to the data (tag + payload) of a possibly short-header value. */
+#define EXTID_BYTES(v)		((const unsigned char *) VARDATA_ANY(v))
+#define EXTID_NBYTES(v)		((int) VARSIZE_ANY_EXHDR(v))
+
+/* State of abbreviated-key sorting. */
+typedef struct ExternalIdSortState
+{
+	int64		input_count;	/* values abbreviated so far */
+	bool		estimating;		/* still estimating cardinality? */
+	hyperLogLogState abbr_card; /* cardinality of the abbreviated keys */
+} ExternalIdSortState;
+
+/*
+ * external_id_show
+ *		The value as it may appear in an error message.
+ *
+ * At most EXTERNAL_ID_SHOW_CHARS characters, then "..." when cut.  Control
+ * characters and bytes that are not valid in the database encoding are
+ * written as \xNN, so the message itself is always valid text.
+ */
+static char *
+external_id_show(const char *str, int len)
+{
+	StringInfoData buf;
+	int			encoding = GetDatabaseEncoding();
+	int			pos = 0;
+	int			nchars = 0;
+
+	initStringInfo(&buf);
+	while (pos < len && nchars < EXTERNAL_ID_SHOW_CHARS)
+	{
+		unsigned char c = (unsigned char) str[pos];
+		int			charlen = 1;
+
+		if (c < 0x20 || c == 0x7f)
+			appendStringInfo(&buf, "\\x%02X", c);
+		else if (!IS_HIGHBIT_SET(c))
+			appendStringInfoChar(&buf, (char) c);
+		else
+		{
+			charlen = pg_encoding_verifymbchar(encoding, str + pos, len - pos);
+			if (charlen < 0)
+			{
+				charlen = 1;
+				appendStringInfo(&buf, "\\x%02X", c);
+			}
+			else
+				appendBinaryStringInfo(&buf, str + pos, charlen);
+		}
+		pos += charlen;
+		nchars++;
+	}
+	if (pos < len)
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+/*
+ * hex_digit_value
+ *		Value of an ASCII hexadecimal digit, or -1.
+ */
+static inline int
+hex_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * parse_uuid_spelling
+ *		Does str[0..len) spell a uuid the way PostgreSQL's uuid input accepts?
+ *
+ * The accepted set is exactly that of string_to_uuid() in PostgreSQL 15's
+ * src/backend/utils/adt/uuid.c: 32 hexadecimal digits in either case, an
+ * optional hyphen after each group of four digits (but not after the last),
+ * the whole optionally between { and }.  Fills uuid[16] when it does.
+ */
+static bool
+parse_uuid_spelling(const char *str, int len, unsigned char *uuid)
+{
+	int			pos = 0;
+	bool		braces = false;
+	int			i;
+
+	if (len > 0 && str[0] == '{')
+	{
+		braces = true;
+		pos++;
+	}
+	for (i = 0; i < UUID_LEN; i++)
+	{
+		int			hi,
+					lo;
+
+		if (pos + 1 >= len)
+			return false;
+		hi = hex_digit_value(str[pos]);
+		lo = hex_digit_value(str[pos + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		uuid[i] = (unsigned char) ((hi << 4) | lo);
+		pos += 2;
+		if (pos < len && str[pos] == '-' && (i % 2) == 1 && i < UUID_LEN - 1)
+			pos++;
+	}
+	if (braces)
+	{
+		if (pos >= len || str[pos] != '}')
+			return false;
+		pos++;
+	}
+	return pos == len;
+}
+
+/*
+ * parse_canonical_integer
+ *		Is str[0..len) a canonical decimal integer that fits in int64?
+ *
+ * Canonical means the form int8out would print for a non-negative value:
+ * "0", or a digit 1-9 followed by digits.  Only such values get the compact
+ * integer kind, so that every integer value prints back as it was given.
+ */
+static bool
+parse_canonical_integer(const char *str, int len, uint64 *value)
+{
+	uint64		v = 0;
+	int			i;
+
+	/* PG_INT64_MAX has 19 digits; 19 digits cannot overflow a uint64. */
+	if (len < 1 || len > 19)
+		return false;
+	if (str[0] == '0' && len > 1)
+		return false;
+	for (i = 0; i < len; i++)
+	{
+		if (str[i] < '0' || str[i] > '9')
+			return false;
+		v = v * 10 + (uint64) (str[i] - '0');
+	}
+	if (v > (uint64) PG_INT64_MAX)
+		return false;
+	*value = v;
+	return true;
+}
+
+/*
+ * external_id_parse
+ *		Validate and canonicalise the text form of an external id.
+ *
+ * str[0..len) is in the database encoding and need not be NUL-terminated.
+ * On success fills *out with the canonical bytes (tag + payload) and returns
+ * true.  On failure raises when raise is true (22P02, or 22001 for a value
+ * over EXTERNAL_ID_MAX_BYTES), else returns false.  This is the one validator
+ * of the type: text input, binary input, the casts, the operators with text
+ * and swisper.is_valid_external_id() all call it.
+ */
+bool
+external_id_parse(const char *str, int len, ExternalIdCanon *out, bool raise)
+{
+	uint64		intval;
+	int			i;
+
+	if (len == 0)
+	{
+		if (!raise)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\"",
+						"external_id", ""),
+				 errdetail("An external id cannot be empty.")));
+	}
+
+	if (len > EXTERNAL_ID_MAX_BYTES)
+	{
+		if (!raise)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("value too long for type %s: \"%s\"",
+						"external_id", external_id_show(str, len)),
+				 errdetail("The value is %d bytes long; an external id has at most %d bytes.",
+						   len, EXTERNAL_ID_MAX_BYTES)));
+	}
+
+	/*
+	 * Control characters.  In every server encoding the bytes below 0x80 are
+	 * ASCII and never part of a multibyte character, so a byte test is
+	 * exact.
+	 */
+	for (i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) str[i];
+
+		if (c < 0x20 || c == 0x7f)
+		{
+			if (!raise)
+				return false;
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s: \"%s\"",
+							"external_id", external_id_show(str, len)),
+					 errdetail("The value contains the control character U+%04X at byte %d.",
+							   c, i + 1)));
+		}
+	}
+
+	if (!pg_verifymbstr(str, len, true))
+	{
+		if (!raise)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\"",
+						"external_id", external_id_show(str, len)),
+				 errdetail("The value is not valid in the database encoding %s.",
+						   GetDatabaseEncodingName())));
+	}
+
+	/*
+	 * Leading or trailing blanks are rejected, not trimmed: trimming would
+	 * silently merge " u1" into "u1", and such blanks are almost always a bug
+	 * upstream that should be seen.  Blanks inside a value are kept.
+	 */
+	if (str[0] == ' ' || str[len - 1] == ' ')
+	{
+		if (!raise)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\"",
+						"external_id", external_id_show(str, len)),
+				 errdetail("The value begins or ends with a blank."),
+				 errhint("Remove the blanks, for example with btrim(), before converting; blanks inside a value are kept.")));
+	}
+
+	if (parse_uuid_spelling(str, len, out->data + 1))
+	{
+		out->data[0] = EXTERNAL_ID_KIND_UUID;
+		out->len = 1 + UUID_LEN;
+	}
+	else if (parse_canonical_integer(str, len, &intval))
+	{
+		uint64		be = pg_hton64(intval);
+
+		out->data[0] = EXTERNAL_ID_KIND_INTEGER;
+		memcpy(out->data + 1, &be, sizeof(be));
+		out->len = 1 + sizeof(be);
+	}
+	else
+	{
+		out->data[0] = EXTERNAL_ID_KIND_TEXT;
+		memcpy(out->data + 1, str, len);
+		out->len = 1 + len;
+	}
+	return true;
+}
+
+/*
+ * external_id_from_canon
+ *		A new varlena value holding the canonical bytes.
+ */
+static struct varlena *
+external_id_from_canon(const ExternalIdCanon *canon)
+{
+	struct varlena *result = (struct varlena *) palloc(VARHDRSZ + canon->len);
+
+	SET_VARSIZE(result, VARHDRSZ + canon->len);
+	memcpy(VARDATA(result), canon->data, canon->len);
+	return result;
+}
+
+/*
+ * external_id_to_cstring
+ *		The text form of a stored value (tag + payload bytes).
+ *
+ * Stored values were validated on the way in; a tag or size that does not
+ * fit means a corrupted datum, reported as such.
+ */
+static char *
+external_id_to_cstring(const unsigned char *data, int len)
+{
+	static const char hex_chars[] = "0123456789abcdef";
+	char	   *result;
+	char	   *p;
+	int			i;
+
+	switch (len > 0 ? data[0] : 0)
+	{
+		case EXTERNAL_ID_KIND_INTEGER:
+			if (len == 1 + (int) sizeof(uint64))
+			{
+				uint64		be;
+
+				memcpy(&be, data + 1, sizeof(be));
+				result = palloc(MAXINT8LEN + 1);
+				pg_lltoa((int64) pg_ntoh64(be), result);
+				return result;
+			}
+			break;
+		case EXTERNAL_ID_KIND_UUID:
+			if (len == 1 + UUID_LEN)
+			{
+				result = palloc(2 * UUID_LEN + 5);
+				p = result;
+				for (i = 0; i < UUID_LEN; i++)
+				{
+					if (i == 4 || i == 6 || i == 8 || i == 10)
+						*p++ = '-';
+					*p++ = hex_chars[data[1 + i] >> 4];
+					*p++ = hex_chars[data[1 + i] & 0x0f];
+				}
+				*p = '\0';
+				return result;
+			}
+			break;
+		case EXTERNAL_ID_KIND_TEXT:
+			if (len >= 2)
+				return pnstrdup((const char *) data + 1, len - 1);
+			break;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("corrupted value of type %s", "external_id"),
+			 errdetail("Kind tag %d with %d payload bytes is not a valid external id.",
+					   len > 0 ? data[0] : -1, len - 1)));
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * external_id_compare_bytes
+ *		The total order of the type, on canonical bytes (tag + payload).
+ *
+ * memcmp over the common length, then the shorter first.  Returns -1, 0
+ * or 1.
+ */
+static inline int
+external_id_compare_bytes(const unsigned char *a, int alen,
+						  const unsigned char *b, int blen)
+{
+	int			r = memcmp(a, b, Min(alen, blen));
+
+	if (r != 0)
+		return r < 0 ? -1 : 1;
+	return (alen > blen) - (alen < blen);
+}
+
+/* ---------- input and output ---------- */
+
+/*
+ * external_id_in
+ *		Text input: validate and canonicalise.
+ */
+PG_FUNCTION_INFO_V1(external_id_in);
+Datum
+external_id_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	ExternalIdCanon canon;
+
+	external_id_parse(str, (int) strlen(str), &canon, true);
+	PG_RETURN_POINTER(external_id_from_canon(&canon));
+}
+
+/*
+ * external_id_out
+ *		Text output: integers in decimal, uuids lower-case hyphenated, text
+ *		as stored.
+ */
+PG_FUNCTION_INFO_V1(external_id_out);
+Datum
+external_id_out(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_GETARG_VARLENA_PP(0);
+
+	PG_RETURN_CSTRING(external_id_to_cstring(EXTID_BYTES(v), EXTID_NBYTES(v)));
+}
+
+/*
+ * external_id_recv
+ *		Binary input: the kind tag byte, then the payload.
+ *
+ * Integer: 8 bytes, big-endian, not negative.  Uuid: 16 bytes.  Text: the
+ * characters in the client encoding (like text's binary format); they go
+ * through external_id_parse() exactly as text input does, so a text payload
+ * that spells a uuid or a canonical integer becomes that kind.  Unknown tags
+ * and wrong payload sizes are rejected (22P03).
+ */
+PG_FUNCTION_INFO_V1(external_id_recv);
+Datum
+external_id_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	ExternalIdCanon canon;
+	int			tag;
+	int			nbytes;
+	const char *payload;
+
+	if (buf->len - buf->cursor < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type %s", "external_id"),
+				 errdetail("The value has no kind tag byte.")));
+	tag = pq_getmsgbyte(buf);
+	nbytes = buf->len - buf->cursor;
+	payload = pq_getmsgbytes(buf, nbytes);
+
+	switch (tag)
+	{
+		case EXTERNAL_ID_KIND_INTEGER:
+			if (nbytes != (int) sizeof(uint64) || IS_HIGHBIT_SET(payload[0]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+						 errmsg("invalid binary value for type %s", "external_id"),
+						 errdetail("An integer external id is 8 bytes holding a non-negative big-endian integer.")));
+			canon.data[0] = EXTERNAL_ID_KIND_INTEGER;
+			memcpy(canon.data + 1, payload, nbytes);
+			canon.len = 1 + nbytes;
+			break;
+		case EXTERNAL_ID_KIND_UUID:
+			if (nbytes != UUID_LEN)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+						 errmsg("invalid binary value for type %s", "external_id"),
+						 errdetail("A uuid external id is 16 bytes, not %d.", nbytes)));
+			canon.data[0] = EXTERNAL_ID_KIND_UUID;
+			memcpy(canon.data + 1, payload, nbytes);
+			canon.len = 1 + nbytes;
+			break;
+		case EXTERNAL_ID_KIND_TEXT:
+			if (pg_get_client_encoding() == GetDatabaseEncoding())
+				external_id_parse(payload, nbytes, &canon, true);
+			else
+			{
+				char	   *converted = pg_client_to_server(payload, nbytes);
+
+				external_id_parse(converted, (int) strlen(converted), &canon, true);
+			}
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid binary value for type %s", "external_id"),
+					 errdetail("Unknown kind tag %d; known tags are 1 (integer), 2 (uuid) and 3 (text).",
+							   tag)));
+	}
+	PG_RETURN_POINTER(external_id_from_canon(&canon));
+}
+
+/*
+ * external_id_send
+ *		Binary output: the kind tag byte, then the payload (see recv).
+ */
+PG_FUNCTION_INFO_V1(external_id_send);
+Datum
+external_id_send(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_GETARG_VARLENA_PP(0);
+	const unsigned char *data = EXTID_BYTES(v);
+	int			len = EXTID_NBYTES(v);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, data[0]);
+	if (data[0] == EXTERNAL_ID_KIND_TEXT)
+		pq_sendtext(&buf, (const char *) data + 1, len - 1);
+	else
+		pq_sendbytes(&buf, (const char *) data + 1, len - 1);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* ---------- casts and functions ---------- */
+
+/*
+ * external_id_from_text
+ *		Cast text (and varchar) to external_id; raises on bad input.
+ */
+PG_FUNCTION_INFO_V1(external_id_from_text);
+Datum
+external_id_from_text(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	ExternalIdCanon canon;
+
+	external_id_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &canon, true);
+	PG_RETURN_POINTER(external_id_from_canon(&canon));
+}
+
+/*
+ * external_id_from_uuid
+ *		Cast uuid to external_id: the same 16 bytes, kind uuid.
+ */
+PG_FUNCTION_INFO_V1(external_id_from_uuid);
+Datum
+external_id_from_uuid(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *uuid = PG_GETARG_UUID_P(0);
+	ExternalIdCanon canon;
+
+	canon.data[0] = EXTERNAL_ID_KIND_UUID;
+	memcpy(canon.data + 1, uuid->data, UUID_LEN);
+	canon.len = 1 + UUID_LEN;
+	PG_RETURN_POINTER(external_id_from_canon(&canon));
+}
+
+/*
+ * external_id_to_text
+ *		Cast external_id to text: the text output form.
+ */
+PG_FUNCTION_INFO_V1(external_id_to_text);
+Datum
+external_id_to_text(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_GETARG_VARLENA_PP(0);
+
+	PG_RETURN_TEXT_P(cstring_to_text(external_id_to_cstring(EXTID_BYTES(v),
+															EXTID_NBYTES(v))));
+}
+
+/*
+ * external_id_to_uuid
+ *		Explicit cast external_id to uuid; only values of kind uuid convert.
+ */
+PG_FUNCTION_INFO_V1(external_id_to_uuid);
+Datum
+external_id_to_uuid(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_GETARG_VARLENA_PP(0);
+	const unsigned char *data = EXTID_BYTES(v);
+	int			len = EXTID_NBYTES(v);
+	pg_uuid_t  *uuid;
+
+	if (data[0] != EXTERNAL_ID_KIND_UUID || len != 1 + UUID_LEN)
+	{
+		char	   *str = external_id_to_cstring(data, len);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\"", "uuid",
+						external_id_show(str, (int) strlen(str))),
+				 errdetail("Only external ids of kind uuid convert to uuid.")));
+	}
+	uuid = (pg_uuid_t *) palloc(UUID_LEN);
+	memcpy(uuid->data, data + 1, UUID_LEN);
+	PG_RETURN_UUID_P(uuid);
+}
+
+/*
+ * external_id_kind
+ *		'integer', 'uuid' or 'text': how the value is stored.
+ */
+PG_FUNCTION_INFO_V1(external_id_kind);
+Datum
+external_id_kind(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_GETARG_VARLENA_PP(0);
+	const char *kind;
+
+	switch (EXTID_BYTES(v)[0])
+	{
+		case EXTERNAL_ID_KIND_INTEGER:
+			kind = "integer";
+			break;
+		case EXTERNAL_ID_KIND_UUID:
+			kind = "uuid";
+			break;
+		case EXTERNAL_ID_KIND_TEXT:
+			kind = "text";
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("corrupted value of type %s", "external_id"),
+					 errdetail("Unknown kind tag %d.", EXTID_BYTES(v)[0])));
+			kind = NULL;		/* keep compiler quiet */
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(kind));
+}
+
+/*
+ * is_valid_external_id
+ *		Would this text convert to external_id?  Never raises for a bad value
+ *		(PostgreSQL 15 has no soft input errors, hence this function).
+ */
+PG_FUNCTION_INFO_V1(is_valid_external_id);
+Datum
+is_valid_external_id(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	ExternalIdCanon canon;
+
+	PG_RETURN_BOOL(external_id_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+									 &canon, false));
+}
+
+/* ---------- comparison ---------- */
+
+/*
+ * Three-way comparisons of the four argument shapes the operator family
+ * covers.  A text argument is parsed to its canonical form first (raising
+ * 22P02 when it is not a valid external id), so 'ABC...' compares equal to
+ * the lower-case uuid it spells.
+ */
+static int
+cmp_ext_ext(FunctionCallInfo fcinfo)
+{
+	struct varlena *a = PG_GETARG_VARLENA_PP(0);
+	struct varlena *b = PG_GETARG_VARLENA_PP(1);
+	int			r;
+
+	r = external_id_compare_bytes(EXTID_BYTES(a), EXTID_NBYTES(a),
+								  EXTID_BYTES(b), EXTID_NBYTES(b));
+	PG_FREE_IF_COPY(a, 0);
+	PG_FREE_IF_COPY(b, 1);
+	return r;
+}
+
+static int
+cmp_ext_text(FunctionCallInfo fcinfo)
+{
+	struct varlena *a = PG_GETARG_VARLENA_PP(0);
+	text	   *b = PG_GETARG_TEXT_PP(1);
+	ExternalIdCanon canon;
+	int			r;
+
+	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &canon, true);
+	r = external_id_compare_bytes(EXTID_BYTES(a), EXTID_NBYTES(a),
+								  canon.data, canon.len);
+	PG_FREE_IF_COPY(a, 0);
+	PG_FREE_IF_COPY(b, 1);
+	return r;
+}
+
+static int
+cmp_text_ext(FunctionCallInfo fcinfo)
+{
+	text	   *a = PG_GETARG_TEXT_PP(0);
+	struct varlena *b = PG_GETARG_VARLENA_PP(1);
+	ExternalIdCanon canon;
+	int			r;
+
+	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &canon, true);
+	r = external_id_compare_bytes(canon.data, canon.len,
+								  EXTID_BYTES(b), EXTID_NBYTES(b));
+	PG_FREE_IF_COPY(a, 0);
+	PG_FREE_IF_COPY(b, 1);
+	return r;
+}
+
+static int
+cmp_text_text(FunctionCallInfo fcinfo)
+{
+	text	   *a = PG_GETARG_TEXT_PP(0);
+	text	   *b = PG_GETARG_TEXT_PP(1);
+	ExternalIdCanon ca;
+	ExternalIdCanon cb;
+
+	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca, true);
+	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb, true);
+	return external_id_compare_bytes(ca.data, ca.len, cb.data, cb.len);
+}
+
+/*
+ * The operator functions: for each argument shape, = <> < <= > >= and the
+ * B-tree support function 1 (cmp).
+ */
+#define EXTERNAL_ID_OPERATOR(fname, cmpfn, test) \
+PG_FUNCTION_INFO_V1(fname); \
+Datum \
+fname(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_BOOL(cmpfn(fcinfo) test 0); \
+}
+
+#define EXTERNAL_ID_OPERATORS(prefix, cmpfn) \
+EXTERNAL_ID_OPERATOR(prefix##_eq, cmpfn, ==) \
+EXTERNAL_ID_OPERATOR(prefix##_ne, cmpfn, !=) \
+EXTERNAL_ID_OPERATOR(prefix##_lt, cmpfn, <) \
+EXTERNAL_ID_OPERATOR(prefix##_le, cmpfn, <=) \
+EXTERNAL_ID_OPERATOR(prefix##_gt, cmpfn, >) \
+EXTERNAL_ID_OPERATOR(prefix##_ge, cmpfn, >=) \
+PG_FUNCTION_INFO_V1(prefix##_cmp); \
+Datum \
+prefix##_cmp(PG_FUNCTION_ARGS) \
+{ \
+	PG_RETURN_INT32(cmpfn(fcinfo)); \
+}
+
+EXTERNAL_ID_OPERATORS(external_id, cmp_ext_ext)
+EXTERNAL_ID_OPERATORS(external_id_text, cmp_ext_text)
+EXTERNAL_ID_OPERATORS(text_external_id, cmp_text_ext)
+
+/*
+ * external_id_texts_cmp
+ *		B-tree support function 1 for (text, text) in the family: compares
+ *		two texts as external ids.  The B-tree code needs it to sort the
+ *		elements of "col = ANY($1::text[])" before an index scan.  There are
+ *		deliberately no (text, text) operators in the family.
+ */
+PG_FUNCTION_INFO_V1(external_id_texts_cmp);
+Datum
+external_id_texts_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(cmp_text_text(fcinfo));
+}
+
+/* ---------- sort support ---------- */
+
+/*
+ * external_id_fast_cmp
+ *		Sort-support comparator on two external_id datums.
+ */
+static int
+external_id_fast_cmp(Datum x, Datum y, SortSupport ssup)
+{
+	struct varlena *a = PG_DETOAST_DATUM_PACKED(x);
+	struct varlena *b = PG_DETOAST_DATUM_PACKED(y);
+	int			r;
+
+	r = external_id_compare_bytes(EXTID_BYTES(a), EXTID_NBYTES(a),
+								  EXTID_BYTES(b), EXTID_NBYTES(b));
+	if ((Pointer) a != DatumGetPointer(x))
+		pfree(a);
+	if ((Pointer) b != DatumGetPointer(y))
+		pfree(b);
+	return r;
+}
+
+/*
+ * external_id_abbrev_convert
+ *		Abbreviated key: the first sizeof(Datum) canonical bytes (tag first),
+ *		zero-padded, as a big-endian unsigned integer.
+ *
+ * Zero padding keeps the order right: only a text value can be shorter than
+ * a Datum, and text never contains a zero byte, so a shorter value that is a
+ * prefix of a longer one sorts first, as in the full order.
+ */
+static Datum
+external_id_abbrev_convert(Datum original, SortSupport ssup)
+{
+	ExternalIdSortState *state = (ExternalIdSortState *) ssup->ssup_extra;
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(original);
+	Datum		res = 0;
+
+	memcpy(&res, EXTID_BYTES(v), Min(EXTID_NBYTES(v), (int) sizeof(Datum)));
+	if ((Pointer) v != DatumGetPointer(original))
+		pfree(v);
+
+	state->input_count++;
+	if (state->estimating)
+	{
+		uint32		tmp;
+
+#if SIZEOF_DATUM == 8
+		tmp = (uint32) res ^ (uint32) ((uint64) res >> 32);
+#else
+		tmp = (uint32) res;
+#endif
+		addHyperLogLog(&state->abbr_card, DatumGetUInt32(hash_uint32(tmp)));
+	}
+	return DatumBigEndianToNative(res);
+}
+
+/*
+ * external_id_abbrev_abort
+ *		Give up abbreviation when the keys are too often equal (as uuid's
+ *		sort support does: fewer than one distinct key per 2000 values).
+ */
+static bool
+external_id_abbrev_abort(int memtupcount, SortSupport ssup)
+{
+	ExternalIdSortState *state = (ExternalIdSortState *) ssup->ssup_extra;
+	double		abbr_card;
+
+	if (memtupcount < 10000 || state->input_count < 10000 || !state->estimating)
+		return false;
+	abbr_card = estimateHyperLogLog(&state->abbr_card);
+	if (abbr_card > 100000.0)
+	{
+		state->estimating = false;
+		return false;
+	}
+	return abbr_card < state->input_count / 2000.0 + 0.5;
+}
+
+/*
+ * external_id_sortsupport
+ *		B-tree support function 2: a direct comparator, and abbreviated keys
+ *		when the caller allows them.
+ */
+PG_FUNCTION_INFO_V1(external_id_sortsupport);
+Datum
+external_id_sortsupport(PG_FUNCTION_ARGS)
+{
+	SortSupport ssup = (SortSupport) PG_GETARG_POINTER(0);
+
+	ssup->comparator = external_id_fast_cmp;
+	ssup->ssup_extra = NULL;
+	if (ssup->abbreviate)
+	{
+		MemoryContext oldcontext = MemoryContextSwitchTo(ssup->ssup_cxt);
+		ExternalIdSortState *state = palloc(sizeof(ExternalIdSortState));
+
+		state->input_count = 0;
+		state->estimating = true;
+		initHyperLogLog(&state->abbr_card, 10);
+		ssup->ssup_extra = state;
+		ssup->comparator = ssup_datum_unsigned_cmp;
+		ssup->abbrev_converter = external_id_abbrev_convert;
+		ssup->abbrev_abort = external_id_abbrev_abort;
+		ssup->abbrev_full_comparator = external_id_fast_cmp;
+		MemoryContextSwitchTo(oldcontext);
+	}
+	PG_RETURN_VOID();
+}
+
+/* ---------- hashing ---------- */
+
+/*
+ * Hash support: hash_any over the canonical bytes (tag + payload), so equal
+ * values hash alike whichever spelling they came from, and a text argument
+ * (the cross-type members of the hash family) hashes like the external_id it
+ * converts to.
+ */
+PG_FUNCTION_INFO_V1(external_id_hash);
+Datum
+external_id_hash(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_GETARG_VARLENA_PP(0);
+	Datum		h = hash_any(EXTID_BYTES(v), EXTID_NBYTES(v));
+
+	PG_FREE_IF_COPY(v, 0);
+	return h;
+}
+
+PG_FUNCTION_INFO_V1(external_id_hash_extended);
+Datum
+external_id_hash_extended(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_GETARG_VARLENA_PP(0);
+	Datum		h = hash_any_extended(EXTID_BYTES(v), EXTID_NBYTES(v),
+									  PG_GETARG_INT64(1));
+
+	PG_FREE_IF_COPY(v, 0);
+	return h;
+}
+
+PG_FUNCTION_INFO_V1(external_id_text_hash);
+Datum
+external_id_text_hash(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	ExternalIdCanon canon;
+
+	external_id_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &canon, true);
+	return hash_any(canon.data, canon.len);
+}
+
+PG_FUNCTION_INFO_V1(external_id_text_hash_extended);
+Datum
+external_id_text_hash_extended(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	ExternalIdCanon canon;
+
+	external_id_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &canon, true);
+	return hash_any_extended(canon.data, canon.len, PG_GETARG_INT64(1));
+}
