@@ -256,7 +256,7 @@ BEGIN
 		  INTO bad_count, respelled;
 		IF bad_count > 0 THEN
 			EXECUTE format($q$
-				SELECT string_agg(quote_literal(left(u, 60)), ', ')
+				SELECT string_agg(to_json(left(u, 60))::text, ', ')
 				  FROM (SELECT user_id::text AS u FROM %s
 						 WHERE user_id IS NOT NULL AND NOT @extschema@.is_valid_external_id(user_id::text)
 						 LIMIT 5) v$q$, tbl)
@@ -264,7 +264,7 @@ BEGIN
 			RAISE EXCEPTION '% value(s) of %.user_id cannot be converted to swisper.external_id', bad_count, tbl
 				USING ERRCODE = 'invalid_text_representation',
 					  DETAIL = format('For example: %s.', bad_sample),
-					  HINT = 'External ids are 1 to 255 bytes of UTF-8 without control characters. Correct or clear these values, then run CREATE EXTENSION or swisper.fix_user_id() again; nothing has been changed.';
+					  HINT = 'External ids are 1 to 255 bytes of UTF-8 without control characters or surrounding blanks. Correct or clear these values, then run CREATE EXTENSION or swisper.fix_user_id() again; nothing has been changed.';
 		END IF;
 	END IF;
 

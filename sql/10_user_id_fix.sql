@@ -63,10 +63,12 @@ CREATE TEMP TABLE shape1 AS SELECT pg_temp.shape('public') AS s;
 SELECT * FROM swisper.fix_user_id();
 SELECT (SELECT array_agg(s ORDER BY s) FROM shape1) = (SELECT array_agg(s ORDER BY s) FROM pg_temp.shape('public') s) AS same_shape;
 
--- The application's migration tool re-adds the constraint later; the fix
--- takes it away again.
-INSERT INTO users (id, email, name) VALUES ('u1', 'u1@example.com', 'U1');
+-- The old constraint cannot come back as it was: users.id is varchar.
 ALTER TABLE traces ADD CONSTRAINT fk_traces_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+-- A migration tool that adds one to a matching table: the fix takes it away
+-- again.
+CREATE TABLE app_users (id swisper.external_id PRIMARY KEY);
+ALTER TABLE traces ADD CONSTRAINT fk_traces_app_user FOREIGN KEY (user_id) REFERENCES app_users (id) NOT VALID;
 SELECT * FROM swisper.fix_user_id();
 
 -- The install functions are not for everybody.
@@ -95,3 +97,4 @@ SELECT * FROM pg_temp.shape('public');
 -- And back again.
 CREATE EXTENSION swisper_ext;
 SELECT pg_temp.digest('public') = d AS rows_unchanged FROM before_drop;
+DROP TABLE app_users;

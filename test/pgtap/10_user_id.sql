@@ -55,7 +55,8 @@ SELECT matches(pg_temp.plan_of($$SELECT id FROM traces WHERE user_id = '1aac01a8
 RESET enable_seqscan;
 
 SELECT is_empty($$SELECT * FROM swisper.fix_user_id()$$, 'a second fix changes nothing');
-ALTER TABLE traces ADD CONSTRAINT fk_again FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+CREATE TABLE app_users (id swisper.external_id PRIMARY KEY);
+ALTER TABLE traces ADD CONSTRAINT fk_again FOREIGN KEY (user_id) REFERENCES app_users (id) NOT VALID;
 SELECT results_eq($$SELECT action FROM swisper.fix_user_id()$$, $$VALUES ('constraint dropped')$$,
 				  'a foreign key re-added by a migration tool is dropped again');
 SELECT is_empty($$SELECT * FROM swisper.fix_user_id()$$, 'and then there is nothing left to do');
