@@ -30,8 +30,18 @@ PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter
 EXTRA_CLEAN  = results regression.diffs regression.out tmp_check log
 
 PG_CONFIG   ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
-PGXS        := $(shell $(PG_CONFIG) --pgxs)
+PGXS        := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifneq ($(PGXS),)
 include $(PGXS)
+else
+# No PostgreSQL development files yet: `make demo` and `make test` install
+# them; everything else needs them.
+all install installcheck:
+	@echo "PostgreSQL 15's development files are missing. Run 'make demo' or 'make test' as root, or:"
+	@echo "  apt-get install postgresql-15 postgresql-server-dev-15"
+	@exit 1
+endif
 
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard install/*.sql)) $(EXTENSION).control
 	cat $(sort $(wildcard install/*.sql)) > $@

@@ -1,0 +1,417 @@
+-- The observability tables: create the ones that are missing, and fix
+-- traces.user_id on whatever shape the existing table has.
+--
+-- The tables belong to the application, not to the extension: none of them
+-- is a member, so DROP EXTENSION never drops a trace and pg_dump dumps them
+-- like any other table.  Their schema is the setting swisper.table_schema
+-- (default public).
+
+--
+-- swisper.observability_schema(): the schema named by swisper.table_schema.
+--
+-- current_setting(..., true) is NULL when the library is not loaded and the
+-- setting was never given; the default then applies as it would in C.
+--
+CREATE FUNCTION @extschema@.observability_schema()
+RETURNS name
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(nullif(current_setting('swisper.table_schema', true), ''), 'public')::name
+$$;
+
+COMMENT ON FUNCTION @extschema@.observability_schema() IS
+'The schema that holds the observability tables (projects, traces, observations): the setting swisper.table_schema, default public';
+
+--
+-- swisper.create_missing_tables(): the fixture's tables, for a database that
+-- has none yet.  traces.user_id is nullable, indexed, of type
+-- swisper.external_id, with no foreign key.  Existing tables are left alone.
+--
+CREATE FUNCTION @extschema@.create_missing_tables()
+RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s name := @extschema@.observability_schema();
+BEGIN
+	IF to_regnamespace(quote_ident(s)) IS NULL THEN
+		RAISE EXCEPTION 'schema "%" does not exist', s
+			USING ERRCODE = 'invalid_schema_name',
+				  HINT = 'Create it, or set swisper.table_schema to the schema that holds the observability tables.';
+	END IF;
+
+	IF to_regtype(format('%I.observationtype', s)) IS NULL THEN
+		EXECUTE format($f$CREATE TYPE %I.observationtype AS ENUM ('SPAN', 'GENERATION', 'EVENT', 'TOOL', 'AGENT')$f$, s);
+		PERFORM @extschema@.disown('pg_catalog.pg_type', to_regtype(format('%I.observationtype', s)));
+		RAISE NOTICE 'swisper_ext: created type %.observationtype', s;
+		RETURN NEXT format('created type %I.observationtype', s);
+	END IF;
+
+	IF to_regclass(format('%I.projects', s)) IS NULL THEN
+		EXECUTE format($f$
+			CREATE TABLE %I.projects (
+				id              varchar       PRIMARY KEY,
+				name            varchar(255)  NOT NULL,
+				description     varchar(1000),
+				meta            json,
+				created_at      timestamp     NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+				updated_at      timestamp     NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+				deleted_at      timestamp,
+				owner_id        varchar(36),
+				tracing_enabled boolean       NOT NULL DEFAULT true
+			)$f$, s);
+		PERFORM @extschema@.disown('pg_catalog.pg_class', to_regclass(format('%I.projects', s)));
+		RAISE NOTICE 'swisper_ext: created table %.projects', s;
+		RETURN NEXT format('created table %I.projects', s);
+	END IF;
+
+	IF to_regclass(format('%I.traces', s)) IS NULL THEN
+		EXECUTE format($f$
+			CREATE TABLE %1$I.traces (
+				id          varchar   PRIMARY KEY,
+				name        varchar,
+				user_id     @extschema@.external_id,
+				session_id  varchar,
+				project_id  varchar REFERENCES %1$I.projects (id) ON DELETE CASCADE,
+				input       json,
+				output      json,
+				meta        json,
+				tags        json,
+				"timestamp" timestamp NOT NULL
+			)$f$, s);
+		EXECUTE format('CREATE INDEX ix_traces_project_timestamp ON %I.traces (project_id, "timestamp")', s);
+		EXECUTE format('CREATE INDEX ix_traces_session_id ON %I.traces (session_id)', s);
+		EXECUTE format('CREATE INDEX ix_traces_user_id ON %I.traces (user_id)', s);
+		PERFORM @extschema@.disown('pg_catalog.pg_class', to_regclass(format('%I.traces', s)));
+		RAISE NOTICE 'swisper_ext: created table %.traces', s;
+		RETURN NEXT format('created table %I.traces', s);
+	END IF;
+
+	IF to_regclass(format('%I.observations', s)) IS NULL THEN
+		EXECUTE format($f$
+			CREATE TABLE %1$I.observations (
+				id                     varchar PRIMARY KEY,
+				trace_id               varchar REFERENCES %1$I.traces (id) ON DELETE CASCADE,
+				parent_observation_id  varchar,
+				type                   %1$I.observationtype NOT NULL,
+				name                   varchar,
+				start_time             timestamp NOT NULL,
+				end_time               timestamp,
+				completion_start_time  timestamp,
+				input                  json,
+				output                 json,
+				meta                   json,
+				model                  varchar,
+				model_parameters       json,
+				prompt_tokens          integer,
+				completion_tokens      integer,
+				total_tokens           integer,
+				level                  varchar NOT NULL,
+				status_message         varchar,
+				calculated_input_cost  numeric,
+				calculated_output_cost numeric,
+				calculated_total_cost  numeric
+			)$f$, s);
+		EXECUTE format('CREATE INDEX ix_observations_trace_start_time ON %I.observations (trace_id, start_time)', s);
+		EXECUTE format('CREATE INDEX ix_observations_parent_id ON %I.observations (parent_observation_id)', s);
+		PERFORM @extschema@.disown('pg_catalog.pg_class', to_regclass(format('%I.observations', s)));
+		RAISE NOTICE 'swisper_ext: created table %.observations', s;
+		RETURN NEXT format('created table %I.observations', s);
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.create_missing_tables() IS
+'Creates whichever of the observability tables (projects, traces, observations, and the observationtype enum) does not exist yet in swisper.observability_schema(); they are not members of the extension';
+
+--
+-- swisper.disown(classid, objid): while CREATE EXTENSION runs, every object
+-- created becomes a member of the extension, and DROP EXTENSION would drop
+-- it.  The application's tables and types must outlive the extension, so
+-- they are taken out.  An object that is not a member is left alone.
+--
+CREATE FUNCTION @extschema@.disown(classid regclass, objid oid)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_depend d
+			   JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+			   WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass AND e.extname = 'swisper_ext'
+				 AND d.deptype = 'e' AND d.classid = disown.classid AND d.objid = disown.objid) THEN
+		IF classid = 'pg_catalog.pg_class'::regclass THEN
+			EXECUTE format('ALTER EXTENSION swisper_ext DROP TABLE %s', objid::regclass);
+		ELSE
+			EXECUTE format('ALTER EXTENSION swisper_ext DROP TYPE %s', objid::regtype);
+		END IF;
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.disown(regclass, oid) IS
+'Takes an application table (pg_class) or type (pg_type) out of the extension, so that DROP EXTENSION leaves it in place';
+
+--
+-- swisper.traces_table(): the traces table that the user_id functions work
+-- on, or an error that names what is wrong with it.
+--
+CREATE FUNCTION @extschema@.traces_table()
+RETURNS regclass
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s		name := @extschema@.observability_schema();
+	tbl		regclass := to_regclass(format('%I.traces', s));
+	kind	"char";
+BEGIN
+	IF tbl IS NULL THEN
+		RAISE EXCEPTION 'table "%.traces" does not exist', s
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'Set swisper.table_schema to the schema that holds the observability tables.';
+	END IF;
+	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = tbl;
+	IF kind NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '"%" is not a table', tbl::text
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = format('swisper_ext migrates the column user_id of a table; "%s" is a %s.', tbl::text,
+								  CASE kind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+											WHEN 'f' THEN 'foreign table' ELSE 'relation of kind ' || kind::text END);
+	END IF;
+	RETURN tbl;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.traces_table() IS
+'The traces table in swisper.observability_schema(), or an error when it is missing or not a table';
+
+--
+-- swisper.fix_user_id(): make traces.user_id what the platform needs.
+--
+-- 1. every foreign key on traces whose columns include user_id is dropped,
+--    whatever its name and whatever it references;
+-- 2. user_id becomes nullable;
+-- 3. user_id becomes swisper.external_id, after every existing value has
+--    been checked (UUID spellings become canonical; every other value is
+--    kept byte for byte); the indexes on it are rebuilt, none is lost;
+-- 4. there is an index that leads with user_id: an existing one (single
+--    column, or (user_id, "timestamp"), any btree or hash index without a
+--    predicate) is reused; one is created only when there is none.
+--
+-- Each change is reported in a NOTICE and in the result.  A second call
+-- finds nothing to do, returns no row and takes no lock stronger than
+-- ACCESS SHARE.  It runs in the caller's transaction: when any step fails,
+-- nothing has changed.
+--
+CREATE FUNCTION @extschema@.fix_user_id()
+RETURNS TABLE (action text, detail text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s			name := @extschema@.observability_schema();
+	tbl			regclass;
+	col			record;
+	fk			record;
+	idx			record;
+	ext_type	regtype := '@extschema@.external_id'::regtype;
+	bad_count	bigint;
+	bad_sample	text;
+	respelled	bigint;
+	idx_name	text;
+	locked		boolean := false;
+BEGIN
+	tbl := @extschema@.traces_table();
+
+	SELECT a.attnum, a.attnotnull, a.atttypid::regtype AS typ, t.typname
+	  INTO col
+	  FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+	 WHERE a.attrelid = tbl AND a.attname = 'user_id' AND NOT a.attisdropped;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'table "%" has no column "user_id"', tbl::text
+			USING ERRCODE = 'undefined_column';
+	END IF;
+	IF col.typ <> ext_type
+	   AND col.typ NOT IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype, 'uuid'::regtype) THEN
+		RAISE EXCEPTION 'column "user_id" of table "%" has type %, which cannot hold external ids', tbl::text, col.typ
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'External ids are UUIDs, integers and opaque strings; swisper_ext converts text, varchar, char and uuid columns.',
+				  HINT = 'Convert the column to text first if every value should be kept as its text form.';
+	END IF;
+
+	-- Every value is checked before anything changes, under the lock that
+	-- the rewrite takes anyway, so that no value can arrive between the
+	-- check and the rewrite, and a refusal leaves the table as it was.
+	IF col.typ <> ext_type THEN
+		EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
+		locked := true;
+		EXECUTE format($q$
+			SELECT count(*) FILTER (WHERE NOT ok), count(*) FILTER (WHERE ok AND canon <> u)
+			  FROM (SELECT u, ok, CASE WHEN ok THEN u::@extschema@.external_id::text END AS canon
+					  FROM (SELECT user_id::text AS u, @extschema@.is_valid_external_id(user_id::text) AS ok
+							  FROM %s WHERE user_id IS NOT NULL) v) w$q$, tbl)
+		  INTO bad_count, respelled;
+		IF bad_count > 0 THEN
+			EXECUTE format($q$
+				SELECT string_agg(to_json(left(u, 60))::text, ', ')
+				  FROM (SELECT user_id::text AS u FROM %s
+						 WHERE user_id IS NOT NULL AND NOT @extschema@.is_valid_external_id(user_id::text)
+						 LIMIT 5) v$q$, tbl)
+			  INTO bad_sample;
+			RAISE EXCEPTION '% value(s) of %.user_id cannot be converted to swisper.external_id', bad_count, tbl
+				USING ERRCODE = 'invalid_text_representation',
+					  DETAIL = format('For example: %s.', bad_sample),
+					  HINT = 'External ids are 1 to 255 bytes of UTF-8 without control characters or surrounding blanks. Correct or clear these values, then run CREATE EXTENSION or swisper.fix_user_id() again; nothing has been changed.';
+		END IF;
+	END IF;
+
+	-- 1. Foreign keys that include user_id.  On a partitioned table the
+	-- partitions' copies go with the parent's constraint.
+	FOR fk IN
+		SELECT c.conname, c.confrelid::regclass AS target
+		  FROM pg_catalog.pg_constraint c
+		 WHERE c.conrelid = tbl AND c.contype = 'f' AND col.attnum = ANY (c.conkey)
+		   AND c.conparentid = 0
+		 ORDER BY c.conname
+	LOOP
+		IF NOT locked THEN
+			EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
+			locked := true;
+		END IF;
+		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, fk.conname);
+		action := 'constraint dropped';
+		detail := format('foreign key %I on %s referencing %s', fk.conname, tbl, fk.target);
+		RAISE NOTICE 'swisper_ext: dropped foreign key % on %(user_id), which referenced %', quote_ident(fk.conname), tbl, fk.target;
+		RETURN NEXT;
+	END LOOP;
+
+	-- 2. Nullable.
+	IF col.attnotnull THEN
+		IF NOT locked THEN
+			EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
+			locked := true;
+		END IF;
+		EXECUTE format('ALTER TABLE %s ALTER COLUMN user_id DROP NOT NULL', tbl);
+		action := 'column changed';
+		detail := format('%s.user_id is now nullable', tbl);
+		RAISE NOTICE 'swisper_ext: %.user_id is now nullable (it was NOT NULL)', tbl;
+		RETURN NEXT;
+	END IF;
+
+	-- 3. The external identity type.
+	IF col.typ <> ext_type THEN
+		EXECUTE format('ALTER TABLE %s ALTER COLUMN user_id TYPE @extschema@.external_id USING user_id::text::@extschema@.external_id', tbl);
+		action := 'column changed';
+		detail := format('%s.user_id changed from %s to swisper.external_id', tbl, col.typ);
+		RAISE NOTICE 'swisper_ext: %.user_id changed from % to swisper.external_id; its indexes were rebuilt', tbl, col.typ;
+		RETURN NEXT;
+		IF respelled > 0 THEN
+			action := 'values canonicalized';
+			detail := format('%s value(s) of %s.user_id now in canonical form', respelled, tbl);
+			RAISE NOTICE 'swisper_ext: % value(s) of %.user_id were UUIDs in another spelling and are now lower-case and hyphenated', respelled, tbl;
+			RETURN NEXT;
+		END IF;
+	END IF;
+
+	-- 4. An index for WHERE user_id = ...: any valid, non-partial btree or
+	-- hash index whose first column is user_id serves it.
+	SELECT i.indexrelid::regclass AS name INTO idx
+	  FROM pg_catalog.pg_index i
+	  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+	  JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+	 WHERE i.indrelid = tbl AND i.indkey[0] = col.attnum AND i.indpred IS NULL
+	   AND i.indisvalid AND am.amname IN ('btree', 'hash')
+	 ORDER BY i.indnatts, ic.relname
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE NOTICE 'swisper_ext: reusing index % for %.user_id', idx.name, tbl;
+	ELSE
+		idx_name := CASE WHEN to_regclass(format('%I.ix_traces_user_id', s)) IS NULL
+						 THEN 'ix_traces_user_id' END;
+		IF idx_name IS NOT NULL THEN
+			EXECUTE format('CREATE INDEX %I ON %s (user_id)', idx_name, tbl);
+		ELSE
+			EXECUTE format('CREATE INDEX ON %s (user_id)', tbl);
+			SELECT quote_ident(ic.relname) INTO idx_name
+			  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+			 WHERE i.indrelid = tbl AND i.indkey[0] = col.attnum AND i.indnatts = 1
+			 ORDER BY i.indexrelid DESC LIMIT 1;
+		END IF;
+		action := 'index created';
+		detail := format('%s on %s (user_id)', idx_name, tbl);
+		RAISE NOTICE 'swisper_ext: created index % on %(user_id)', idx_name, tbl;
+		RETURN NEXT;
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.fix_user_id() IS
+'Makes traces.user_id (in swisper.observability_schema()) an external identifier: drops every foreign key that includes it, makes it nullable, converts it to swisper.external_id after checking every value, and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
+
+--
+-- swisper.release_user_id(): the way back.  traces.user_id becomes text with
+-- every value intact (as swisper.external_id prints it), so that nothing in
+-- the application's tables depends on the extension any more and DROP
+-- EXTENSION needs no CASCADE (which would drop the column).  Indexes on the
+-- column are rebuilt, none is lost.
+--
+CREATE FUNCTION @extschema@.release_user_id()
+RETURNS TABLE (action text, detail text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	tbl	regclass := @extschema@.traces_table();
+	typ	regtype;
+BEGIN
+	SELECT a.atttypid::regtype INTO typ
+	  FROM pg_catalog.pg_attribute a
+	 WHERE a.attrelid = tbl AND a.attname = 'user_id' AND NOT a.attisdropped;
+	IF typ = '@extschema@.external_id'::regtype THEN
+		EXECUTE format('ALTER TABLE %s ALTER COLUMN user_id TYPE text USING user_id::text', tbl);
+		action := 'column changed';
+		detail := format('%s.user_id changed from swisper.external_id to text', tbl);
+		RAISE NOTICE 'swisper_ext: %.user_id changed from swisper.external_id to text; its indexes were rebuilt', tbl;
+		RETURN NEXT;
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.release_user_id() IS
+'Turns traces.user_id (in swisper.observability_schema()) back into text with every value intact, so that DROP EXTENSION swisper_ext needs no CASCADE';
+
+REVOKE ALL ON FUNCTION @extschema@.create_missing_tables() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.disown(regclass, oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.traces_table() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.fix_user_id() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
+
+-- The install itself: create what is missing, then fix what exists.
+--
+-- A restore from pg_dump runs CREATE EXTENSION before it creates the
+-- tables, in their final shape, from the dump; creating them here would
+-- make the restore fail on "already exists".  pg_dump's output turns
+-- check_function_bodies off, as does any replay of a schema dump, so that
+-- is taken as "the tables come from elsewhere": nothing is created, and
+-- traces is fixed only if it exists already.
+--
+-- CREATE EXTENSION raises client_min_messages to WARNING while the script
+-- runs, which would hide the NOTICE lines that say what the install changed
+-- in the application's tables.  A DBA installing into a live database needs
+-- to see them, so they are let through for this step.  SET LOCAL, not SET:
+-- a plain SET would outlive the script and change the session.
+SET LOCAL client_min_messages = notice;
+DO $$
+BEGIN
+	IF current_setting('check_function_bodies')::boolean THEN
+		PERFORM @extschema@.create_missing_tables();
+	END IF;
+	IF to_regclass(format('%I.traces', @extschema@.observability_schema())) IS NOT NULL THEN
+		PERFORM @extschema@.fix_user_id();
+	END IF;
+END
+$$;
+SET LOCAL client_min_messages = warning;

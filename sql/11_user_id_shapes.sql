@@ -1,0 +1,143 @@
+--
+-- Issue 2: swisper.fix_user_id() on every shape traces.user_id comes in, and
+-- on the shapes it must refuse.  The install runs the same function, so
+-- each shape lives in a schema of its own and swisper.table_schema points
+-- at it.
+--
+\i test/fixtures/reset.sql
+
+\i test/fixtures/shape.sql
+CREATE FUNCTION pg_temp.rows(s name) RETURNS SETOF text LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN QUERY EXECUTE format('SELECT concat_ws(''|'', id, user_id::text) FROM %I.traces ORDER BY id', s);
+END $$;
+
+-- Tables made by an ORM's create_all: no foreign key, NOT NULL, no index.
+CREATE SCHEMA orm;
+CREATE TABLE orm.traces (id varchar PRIMARY KEY, user_id varchar NOT NULL, "timestamp" timestamp NOT NULL);
+INSERT INTO orm.traces VALUES ('a', 'external-swisper-user-12345', '2025-11-04'), ('b', '12345', '2025-11-04');
+SET swisper.table_schema = 'orm';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('orm');
+SELECT * FROM pg_temp.rows('orm');
+INSERT INTO orm.traces VALUES ('c', NULL, '2025-11-05');
+SELECT * FROM swisper.fix_user_id();
+
+-- uuid, a foreign key under another name to another table, and only the
+-- composite (user_id, "timestamp") index, which is reused.
+CREATE SCHEMA uuidshape;
+CREATE TABLE uuidshape.accounts (id uuid PRIMARY KEY);
+INSERT INTO uuidshape.accounts VALUES ('1aac01a8-a985-4cd1-aad6-7e12b25da1bc');
+CREATE TABLE uuidshape.traces (id varchar PRIMARY KEY, user_id uuid NOT NULL REFERENCES uuidshape.accounts,
+							   "timestamp" timestamp NOT NULL);
+CREATE INDEX traces_user_ts ON uuidshape.traces (user_id, "timestamp");
+INSERT INTO uuidshape.traces VALUES ('a', '1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC', '2025-11-04');
+SET swisper.table_schema = 'uuidshape';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('uuidshape');
+SELECT * FROM pg_temp.rows('uuidshape');
+
+-- text, a two-column foreign key that includes user_id, and an index that
+-- does not lead with user_id (so one is created).
+CREATE SCHEMA textshape;
+CREATE TABLE textshape.members (user_id text, org text, PRIMARY KEY (user_id, org));
+INSERT INTO textshape.members VALUES ('auth0|5f7c8ec7c33c6c004bbafe82', 'acme');
+CREATE TABLE textshape.traces (id text PRIMARY KEY, user_id text, org text, "timestamp" timestamp NOT NULL,
+							   CONSTRAINT member_fk FOREIGN KEY (user_id, org) REFERENCES textshape.members);
+CREATE INDEX traces_ts_user ON textshape.traces ("timestamp", user_id);
+INSERT INTO textshape.traces VALUES ('a', 'auth0|5f7c8ec7c33c6c004bbafe82', 'acme', '2025-11-04'),
+									('b', NULL, NULL, '2025-11-04');
+SET swisper.table_schema = 'textshape';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('textshape');
+SELECT * FROM pg_temp.rows('textshape');
+
+-- varchar(64), UUIDs in other spellings (they become canonical), and an
+-- existing index named ix_traces_user_id on another table of the schema.
+CREATE SCHEMA spellings;
+CREATE TABLE spellings.traces (id varchar PRIMARY KEY, user_id varchar(64), "timestamp" timestamp NOT NULL);
+CREATE TABLE spellings.other (x int);
+CREATE INDEX ix_traces_user_id ON spellings.other (x);
+INSERT INTO spellings.traces VALUES
+	('a', '{1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC}', '2025-11-04'),
+	('b', '1aac01a8a9854cd1aad67e12b25da1bc', '2025-11-04'),
+	('c', 'user@example.com', '2025-11-04'),
+	('d', 'Zoë', '2025-11-04');
+SET swisper.table_schema = 'spellings';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('spellings');
+SELECT * FROM pg_temp.rows('spellings');
+
+-- A partitioned traces table with the foreign key on the parent.
+CREATE SCHEMA parted;
+CREATE TABLE parted.users (id varchar PRIMARY KEY);
+INSERT INTO parted.users VALUES ('u1');
+CREATE TABLE parted.traces (id varchar, user_id varchar REFERENCES parted.users, "timestamp" timestamp NOT NULL,
+							PRIMARY KEY (id, "timestamp")) PARTITION BY RANGE ("timestamp");
+CREATE TABLE parted.traces_2025 PARTITION OF parted.traces FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO parted.traces VALUES ('a', 'u1', '2025-11-04');
+SET swisper.table_schema = 'parted';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('parted');
+INSERT INTO parted.traces VALUES ('b', 'not-a-user', '2025-11-05');
+SELECT * FROM pg_temp.rows('parted');
+
+-- Values that cannot be external ids: the fix stops before it changes
+-- anything, counts them and shows some.
+CREATE SCHEMA badvalues;
+CREATE TABLE badvalues.users (id varchar PRIMARY KEY);
+INSERT INTO badvalues.users SELECT * FROM (VALUES (''), (E'tab\there'), ('ok')) v;
+CREATE TABLE badvalues.traces (id varchar PRIMARY KEY, user_id varchar NOT NULL REFERENCES badvalues.users,
+							   "timestamp" timestamp NOT NULL);
+INSERT INTO badvalues.traces VALUES ('a', '', '2025-11-04'), ('b', E'tab\there', '2025-11-04'), ('c', 'ok', '2025-11-04');
+SET swisper.table_schema = 'badvalues';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('badvalues');
+
+-- Shapes it refuses, each with an error that names the table.
+CREATE SCHEMA nouser;
+CREATE TABLE nouser.traces (id varchar PRIMARY KEY, "timestamp" timestamp NOT NULL);
+SET swisper.table_schema = 'nouser';
+SELECT * FROM swisper.fix_user_id();
+
+CREATE SCHEMA viewshape;
+CREATE TABLE viewshape.traces_data (id varchar PRIMARY KEY, user_id varchar);
+CREATE VIEW viewshape.traces AS SELECT * FROM viewshape.traces_data;
+SET swisper.table_schema = 'viewshape';
+SELECT * FROM swisper.fix_user_id();
+
+CREATE SCHEMA intshape;
+CREATE TABLE intshape.traces (id varchar PRIMARY KEY, user_id integer NOT NULL);
+SET swisper.table_schema = 'intshape';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('intshape');
+
+CREATE SCHEMA empty;
+SET swisper.table_schema = 'empty';
+SELECT * FROM swisper.fix_user_id();
+
+-- A new database: CREATE EXTENSION alone makes the tables, with user_id
+-- nullable, indexed and of the external identity type, and none of them a
+-- member of the extension.
+SET client_min_messages = warning;
+DROP SCHEMA orm, uuidshape, textshape, spellings, parted, badvalues, nouser, viewshape, intshape CASCADE;
+RESET client_min_messages;
+RESET swisper.table_schema;
+SELECT * FROM swisper.release_user_id();
+DROP EXTENSION swisper_ext;
+SET swisper.table_schema = 'empty';
+CREATE EXTENSION swisper_ext;
+SELECT c.relname, c.relkind,
+	   EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+				AND d.deptype = 'e') AS member
+  FROM pg_class c WHERE c.relnamespace = 'empty'::regnamespace AND c.relkind = 'r' ORDER BY 1;
+SELECT * FROM pg_temp.shape('empty');
+INSERT INTO empty.projects (id, name) VALUES ('p', 'P');
+INSERT INTO empty.traces (id, user_id, project_id, "timestamp")
+VALUES ('t', '1aac01a8-a985-4cd1-aad6-7e12b25da1bc', 'p', '2025-11-05');
+INSERT INTO empty.observations (id, trace_id, type, start_time, level) VALUES ('o', 't', 'AGENT', '2025-11-05', 'DEFAULT');
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM swisper.release_user_id();
+DROP EXTENSION swisper_ext;
+SELECT (SELECT count(*) FROM empty.traces) AS traces, (SELECT count(*) FROM empty.observations) AS observations;
+RESET swisper.table_schema;
