@@ -344,7 +344,7 @@ external_id_from_canon(const ExternalIdCanon *canon)
 
 /*
  * external_id_to_cstring
- *		The text form of a stored value (tag + payload bytes).
+ *		The text form of a stored value (its stored bytes).
  *
  * Stored values were validated on the way in; a tag or size that does not
  * fit means a corrupted datum, reported as such.
@@ -401,7 +401,7 @@ external_id_to_cstring(const unsigned char *data, int len)
 
 /*
  * external_id_compare_bytes
- *		The total order of the type, on canonical bytes (tag + payload).
+ *		The total order of the type, on canonical (stored) bytes.
  *
  * memcmp over the common length, then the shorter first.  Returns -1, 0
  * or 1.
