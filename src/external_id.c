@@ -506,7 +506,10 @@ external_id_recv(PG_FUNCTION_ARGS)
 			{
 				char	   *converted = pg_client_to_server(payload, nbytes);
 
-				external_id_parse(converted, (int) strlen(converted), &canon, true);
+				/* unconverted (SQL_ASCII database): the bytes as sent, NULs too */
+				external_id_parse(converted,
+								  converted == payload ? nbytes : (int) strlen(converted),
+								  &canon, true);
 			}
 			break;
 		default:
