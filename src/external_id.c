@@ -65,7 +65,7 @@
 /* Characters of a value shown in an error message before "...". */
 #define EXTERNAL_ID_SHOW_CHARS	64
 
-/* Access to the data (tag + payload) of a possibly short-header value. */
+/* Access to the stored bytes of a possibly short-header value. */
 #define EXTID_BYTES(v)		((const unsigned char *) VARDATA_ANY(v))
 #define EXTID_NBYTES(v)		((int) VARSIZE_ANY_EXHDR(v))
 
@@ -220,7 +220,7 @@ parse_canonical_integer(const char *str, int len, uint64 *value)
  *		Validate and canonicalise the text form of an external id.
  *
  * str[0..len) is in the database encoding and need not be NUL-terminated.
- * On success fills *out with the canonical bytes (tag + payload) and returns
+ * On success fills *out with the canonical (stored) bytes and returns
  * true.  On failure raises when raise is true (22P02, or 22001 for a value
  * over EXTERNAL_ID_MAX_BYTES), else returns false.  This is the one validator
  * of the type: text input, binary input, the casts, the operators with text
@@ -901,7 +901,7 @@ external_id_fast_cmp(Datum x, Datum y, SortSupport ssup)
 
 /*
  * external_id_abbrev_convert
- *		Abbreviated key: the first sizeof(Datum) canonical bytes (tag first),
+ *		Abbreviated key: the first sizeof(Datum) stored bytes,
  *		zero-padded, as a big-endian unsigned integer.
  *
  * Zero padding keeps the order right: only a text value can be shorter than
@@ -990,7 +990,7 @@ external_id_sortsupport(PG_FUNCTION_ARGS)
 /* ---------- hashing ---------- */
 
 /*
- * Hash support: hash_any over the canonical bytes (tag + payload), so equal
+ * Hash support: hash_any over the canonical (stored) bytes, so equal
  * values hash alike whichever spelling they came from, and a text argument
  * (the cross-type members of the hash family) hashes like the external_id it
  * converts to.
