@@ -31,7 +31,8 @@ PG_FUNCTION_INFO_V1(swisper_health);
  * swisper.health() RETURNS jsonb
  *
  * Keys: status ("ok", or "degraded" when the worker is not serving this
- * database), extension_version, library_preloaded, worker {running, pid,
+ * database), extension_version, library_preloaded, heartbeat_store
+ * ("shared_memory" or "table": where heartbeats of this database go), worker {running, pid,
  * started_at, last_loop, database}, database, server_time, settings,
  * registry {entries, capacity, evictions, fallback_writes}, projects
  * {connected, stale, disconnected, never_seen, disabled}, and hint when
@@ -56,10 +57,10 @@ swisper_health(PG_FUNCTION_ARGS)
 	Oid			nsp;
 	Oid			projects = InvalidOid;
 	StringInfoData sql;
-	Oid			argtypes[11] = {BOOLOID, BOOLOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID,
-	INT4OID, INT4OID, INT4OID, INT8ARRAYOID, TEXTOID};
-	Datum		values[11];
-	char		nulls[11];
+	Oid			argtypes[12] = {BOOLOID, BOOLOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID,
+	INT4OID, INT4OID, INT4OID, INT8ARRAYOID, TEXTOID, TEXTOID};
+	Datum		values[12];
+	char		nulls[12];
 	Datum		reg[4];
 	int			ret;
 	bool		isnull;
@@ -103,6 +104,8 @@ swisper_health(PG_FUNCTION_ARGS)
 	values[9] = PointerGetDatum(construct_array(reg, 4, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	values[10] = hint ? CStringGetTextDatum(hint) : (Datum) 0;
 	nulls[10] = hint ? ' ' : 'n';
+	values[11] = CStringGetTextDatum(heartbeat_registry_serves_database() ?
+									 "shared_memory" : "table");
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql,
@@ -110,6 +113,7 @@ swisper_health(PG_FUNCTION_ARGS)
 						   " 'status', CASE WHEN $2 AND $6 = pg_catalog.current_database() THEN 'ok' ELSE 'degraded' END,"
 						   " 'extension_version', (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = '" SWISPER_EXTENSION_NAME "'),"
 						   " 'library_preloaded', $1,"
+						   " 'heartbeat_store', $12,"
 						   " 'worker', pg_catalog.jsonb_build_object('running', $2, 'pid', $3, 'started_at', $4,"
 						   "           'last_loop', $5, 'database', $6),"
 						   " 'database', pg_catalog.current_database(),"
@@ -136,7 +140,7 @@ swisper_health(PG_FUNCTION_ARGS)
 	appendStringInfoString(&sql, "))");
 
 	SPI_connect();
-	ret = SPI_execute_with_args(sql.data, 11, argtypes, values, nulls, true, 1);
+	ret = SPI_execute_with_args(sql.data, 12, argtypes, values, nulls, true, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

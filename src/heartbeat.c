@@ -13,9 +13,10 @@
  * A heartbeat writes no WAL and updates no row: the background worker
  * persists last_seen once per tick (worker.c).
  *
- * When the registry is full, the entry seen longest ago is evicted (its
- * last_seen was persisted by the worker at its last tick, so the status
- * table still has it) and a WARNING is logged once per server start.
+ * When the registry is full, the entry seen longest ago among those whose
+ * last_seen the worker has already persisted is evicted (the status table
+ * has it); when none is persisted yet, the new sighting is written to the
+ * table instead.  A WARNING is logged once per server start.
  * Without shared_preload_libraries there is no registry, and a project id
  * longer than the registry key cannot be held: then heartbeat_record()
  * upserts swisper.project_connection directly (the table fallback).
@@ -28,6 +29,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
@@ -67,6 +69,7 @@ typedef struct HeartbeatEntry
 	TimestampTz last_seen;
 	TimestampTz last_heartbeat;
 	TimestampTz connected_since;	/* start of the current run of sightings */
+	TimestampTz persisted_seen; /* last_seen the worker has committed */
 	char		environment[HEARTBEAT_META_LEN];
 	char		app_version[HEARTBEAT_META_LEN];
 	char		sdk_version[HEARTBEAT_META_LEN];
@@ -116,7 +119,8 @@ static void heartbeat_shmem_startup(void);
 static void heartbeat_update_entry(HeartbeatEntry *entry, TimestampTz seen_at,
 								   const char *environment, const char *app_version,
 								   const char *sdk_version, bool is_heartbeat);
-static void heartbeat_evict_oldest(void);
+static bool heartbeat_evict_persisted(void);
+static void heartbeat_warn_full_once(void);
 static void heartbeat_record_in_table(const char *project_id, TimestampTz seen_at,
 									  const char *environment, const char *app_version,
 									  const char *sdk_version, bool is_heartbeat);
@@ -249,6 +253,27 @@ heartbeat_registry_attached(void)
 }
 
 /*
+ * Whether heartbeats of this database go to the registry: the library is
+ * preloaded and this is the database the worker serves (swisper.database),
+ * the only one whose registry entries are persisted.  Elsewhere the table
+ * fallback applies.  Decided once per backend.
+ */
+bool
+heartbeat_registry_serves_database(void)
+{
+	static int	serves = -1;
+
+	if (serves < 0)
+	{
+		char	   *dbname = get_database_name(MyDatabaseId);
+
+		serves = (heartbeat_registry_attached() && heartbeat_worker_database != NULL &&
+				  dbname != NULL && strcmp(dbname, heartbeat_worker_database) == 0) ? 1 : 0;
+	}
+	return serves == 1;
+}
+
+/*
  * Copy src into a HEARTBEAT_META_LEN buffer, cut at a character boundary.
  */
 static void
@@ -277,11 +302,12 @@ heartbeat_record(const char *project_id, TimestampTz seen_at, const char *enviro
 	HeartbeatEntry *entry;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		found;
+	bool		full = false;
 
 	if (seen_at > now)
 		seen_at = now;
 
-	if (!heartbeat_registry_attached())
+	if (!heartbeat_registry_serves_database())
 	{
 		heartbeat_record_in_table(project_id, seen_at, environment, app_version,
 								  sdk_version, is_heartbeat);
@@ -317,34 +343,47 @@ heartbeat_record(const char *project_id, TimestampTz seen_at, const char *enviro
 	}
 	LWLockRelease(heartbeat_state->lock);
 
-	/* A new project: add it, evicting the entry seen longest ago if full. */
+	/*
+	 * A new project: add it.  When the registry is full, evict the persisted
+	 * entry seen longest ago; when every entry still waits for the worker,
+	 * write this sighting to the table instead.  Never drop it.
+	 */
 	LWLockAcquire(heartbeat_state->lock, LW_EXCLUSIVE);
-	if (hash_get_num_entries(heartbeat_registry) >= heartbeat_max_projects &&
-		hash_search(heartbeat_registry, &key, HASH_FIND, NULL) == NULL)
-		heartbeat_evict_oldest();
-
-	entry = hash_search(heartbeat_registry, &key, HASH_ENTER_NULL, &found);
-	if (entry == NULL)
+	entry = hash_search(heartbeat_registry, &key, HASH_FIND, NULL);
+	if (entry == NULL && hash_get_num_entries(heartbeat_registry) >= heartbeat_max_projects)
 	{
-		/* Cannot happen after an eviction; never drop the sighting. */
-		LWLockRelease(heartbeat_state->lock);
+		full = true;
+		if (heartbeat_evict_persisted())
+			entry = hash_search(heartbeat_registry, &key, HASH_ENTER_NULL, &found);
+	}
+	else if (entry == NULL)
+		entry = hash_search(heartbeat_registry, &key, HASH_ENTER_NULL, &found);
+	else
+		found = true;
+
+	if (entry != NULL)
+	{
+		if (!found)
+		{
+			SpinLockInit(&entry->mutex);
+			entry->last_seen = 0;
+			entry->last_heartbeat = 0;
+			entry->connected_since = 0;
+			entry->persisted_seen = 0;
+			entry->environment[0] = '\0';
+			entry->app_version[0] = '\0';
+			entry->sdk_version[0] = '\0';
+		}
+		heartbeat_update_entry(entry, seen_at, environment, app_version, sdk_version,
+							   is_heartbeat);
+	}
+	LWLockRelease(heartbeat_state->lock);
+
+	if (full)
+		heartbeat_warn_full_once();
+	if (entry == NULL)
 		heartbeat_record_in_table(project_id, seen_at, environment, app_version,
 								  sdk_version, is_heartbeat);
-		return;
-	}
-	if (!found)
-	{
-		SpinLockInit(&entry->mutex);
-		entry->last_seen = 0;
-		entry->last_heartbeat = 0;
-		entry->connected_since = 0;
-		entry->environment[0] = '\0';
-		entry->app_version[0] = '\0';
-		entry->sdk_version[0] = '\0';
-	}
-	heartbeat_update_entry(entry, seen_at, environment, app_version, sdk_version,
-						   is_heartbeat);
-	LWLockRelease(heartbeat_state->lock);
 }
 
 /*
@@ -386,38 +425,14 @@ heartbeat_update_entry(HeartbeatEntry *entry, TimestampTz seen_at,
 }
 
 /*
- * Evict the entry seen longest ago; the caller holds the lock exclusively.
- * The worker persisted its last_seen at its last tick, so at most one tick
- * of that project's liveness is lost from memory, none from the table.
+ * Warn, once per server start, that the registry is full.
  */
 static void
-heartbeat_evict_oldest(void)
+heartbeat_warn_full_once(void)
 {
-	HASH_SEQ_STATUS scan;
-	HeartbeatEntry *entry;
-	HeartbeatKey victim;
-	TimestampTz oldest = PG_INT64_MAX;
-	bool		have_victim = false;
 	bool		warn;
 
-	memset(&victim, 0, sizeof(victim));
-	hash_seq_init(&scan, heartbeat_registry);
-	while ((entry = hash_seq_search(&scan)) != NULL)
-	{
-		if (entry->last_seen < oldest)
-		{
-			oldest = entry->last_seen;
-			victim = entry->key;
-			have_victim = true;
-		}
-	}
-	if (!have_victim)
-		return;
-
-	hash_search(heartbeat_registry, &victim, HASH_REMOVE, NULL);
-
 	SpinLockAcquire(&heartbeat_state->mutex);
-	heartbeat_state->evictions++;
 	warn = !heartbeat_state->full_warned;
 	heartbeat_state->full_warned = true;
 	SpinLockRelease(&heartbeat_state->mutex);
@@ -425,9 +440,73 @@ heartbeat_evict_oldest(void)
 	if (warn)
 		ereport(WARNING,
 				(errmsg("heartbeat registry is full (swisper.max_projects = %d)", heartbeat_max_projects),
-				 errdetail("The project seen longest ago was evicted from memory; its last sighting stays in table swisper.%s.",
+				 errdetail("Projects whose last sighting the worker has persisted are evicted from memory; "
+						   "when there is none, heartbeats are written to table swisper.%s, one row update per call.",
 						   HEARTBEAT_STATUS_TABLE),
 				 errhint("Raise swisper.max_projects and restart the server.")));
+}
+
+/*
+ * Evict, among the entries whose last_seen the worker has already persisted
+ * (so nothing is lost), the one seen longest ago.  The caller holds the lock
+ * exclusively.  Returns false when no entry is persisted.
+ */
+static bool
+heartbeat_evict_persisted(void)
+{
+	HASH_SEQ_STATUS scan;
+	HeartbeatEntry *entry;
+	HeartbeatEntry *oldest = NULL;
+
+	hash_seq_init(&scan, heartbeat_registry);
+	while ((entry = hash_seq_search(&scan)) != NULL)
+	{
+		/* No spinlock needed: no one updates entries while we hold the lock exclusively. */
+		if (entry->last_seen > entry->persisted_seen)
+			continue;
+		if (oldest == NULL || entry->last_seen < oldest->last_seen)
+			oldest = entry;
+	}
+	if (oldest == NULL)
+		return false;
+
+	hash_search(heartbeat_registry, &oldest->key, HASH_REMOVE, NULL);
+
+	SpinLockAcquire(&heartbeat_state->mutex);
+	heartbeat_state->evictions++;
+	SpinLockRelease(&heartbeat_state->mutex);
+	return true;
+}
+
+/*
+ * The worker committed the last_seen of these entries (a copy taken at the
+ * start of its tick): they may now be evicted without loss.
+ */
+void
+heartbeat_registry_mark_persisted(Oid database, HeartbeatSnapshot *snap, int count)
+{
+	HeartbeatKey key;
+	int			i;
+
+	if (!heartbeat_registry_attached())
+		return;
+	memset(&key, 0, sizeof(key));
+	key.database = database;
+	LWLockAcquire(heartbeat_state->lock, LW_SHARED);
+	for (i = 0; i < count; i++)
+	{
+		HeartbeatEntry *entry;
+
+		memcpy(key.project_id, snap[i].project_id, HEARTBEAT_PROJECT_ID_LEN);
+		entry = hash_search(heartbeat_registry, &key, HASH_FIND, NULL);
+		if (entry == NULL)
+			continue;
+		SpinLockAcquire(&entry->mutex);
+		if (snap[i].last_seen > entry->persisted_seen)
+			entry->persisted_seen = snap[i].last_seen;
+		SpinLockRelease(&entry->mutex);
+	}
+	LWLockRelease(heartbeat_state->lock);
 }
 
 /*

@@ -82,7 +82,9 @@ extern void heartbeat_init(bool preloading);
 
 /* For the worker and health(). */
 extern bool heartbeat_registry_attached(void);
+extern bool heartbeat_registry_serves_database(void);
 extern HeartbeatSnapshot *heartbeat_registry_snapshot(Oid database, int *count);
+extern void heartbeat_registry_mark_persisted(Oid database, HeartbeatSnapshot *snap, int count);
 extern void heartbeat_registry_usage(int64 *entries, int64 *capacity, int64 *evictions,
 									 int64 *fallback_writes);
 extern void heartbeat_worker_set_running(bool running, Oid database);

@@ -256,6 +256,9 @@ worker_tick(void)
 	TimestampTz now;
 	int			i;
 
+	MemoryContext tick_context = CurrentMemoryContext;
+	MemoryContext oldcontext;
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -297,7 +300,10 @@ worker_tick(void)
 	info.hcxt = CurrentMemoryContext;
 	registry = hash_create("swisper heartbeat snapshot", 1024, &info,
 						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	/* The copy outlives the transaction: it is marked persisted after commit. */
+	oldcontext = MemoryContextSwitchTo(tick_context);
 	snap = heartbeat_registry_snapshot(MyDatabaseId, &nsnap);
+	MemoryContextSwitchTo(oldcontext);
 	for (i = 0; i < nsnap; i++)
 	{
 		HeartbeatSnapshot *e = hash_search(registry, snap[i].project_id, HASH_ENTER, NULL);
@@ -311,6 +317,10 @@ worker_tick(void)
 
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+
+	/* What the copy held is in the table now: those entries may be evicted. */
+	heartbeat_registry_mark_persisted(MyDatabaseId, snap, nsnap);
+
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
