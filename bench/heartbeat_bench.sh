@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Heartbeat benchmark (issue 5): in one throwaway cluster, with pgbench, 8
+# Heartbeat benchmark (issue 5): in one throwaway cluster, with pgbench
+# (prepared statements, as asyncpg sends them), 8
 # clients, $SECONDS_PER_RUN s each:
 #   - SELECT 1 (the limit of a round trip),
 #   - swisper.heartbeat() (shared memory only),
 #   - the users' first idea: INSERT ... ON CONFLICT (project_id) DO UPDATE
 #     on a connections table,
-# calls per second and WAL bytes per call for each (pg_current_wal_lsn before
+# The project id is the statement's parameter (projects '1' .. '1000'), as
+# an SDK would send it.  Calls per second and WAL bytes per call for each (pg_current_wal_lsn before
 # and after the run; the heartbeat figure includes the worker's once-per-tick
 # persistence), then the median and maximum delay from a threshold crossing
 # to its NOTIFY (stale and disconnected, 2 s / 4 s thresholds, 1 s ticks).
@@ -46,7 +48,7 @@ psql -X -q -v ON_ERROR_STOP=1 -f test/fixtures/observability_schema.sql >/dev/nu
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION swisper_ext;
 INSERT INTO projects (id, name, created_at, updated_at)
-SELECT 'bench-' || lpad(g::text, 4, '0'), 'bench ' || g, now(), now()
+SELECT g::text, 'bench ' || g, now(), now()
   FROM generate_series(1, $PROJECTS) g;
 CREATE TABLE connections (
 	project_id  text PRIMARY KEY,
@@ -67,12 +69,12 @@ SELECT 1;
 SQL
 cat > "$work/heartbeat.sql" <<SQL
 \set p random(1, $PROJECTS)
-SELECT swisper.heartbeat('bench-' || lpad(:p::text, 4, '0'), 'production', '2.4.1', '0.9.0');
+SELECT swisper.heartbeat(:p, 'production', '2.4.1', '0.9.0');
 SQL
 cat > "$work/upsert.sql" <<SQL
 \set p random(1, $PROJECTS)
 INSERT INTO connections (project_id, environment, app_version, sdk_version, last_seen)
-VALUES ('bench-' || lpad(:p::text, 4, '0'), 'production', '2.4.1', '0.9.0', now())
+VALUES (:p, 'production', '2.4.1', '0.9.0', now())
 ON CONFLICT (project_id) DO UPDATE
    SET environment = excluded.environment, app_version = excluded.app_version,
 	   sdk_version = excluded.sdk_version, last_seen = excluded.last_seen;
@@ -83,7 +85,7 @@ run() {
 	local name=$1 lsn0 lsn1 out tps tx
 	psql -X -q -c CHECKPOINT
 	lsn0=$(psql -X -At -c 'SELECT pg_current_wal_lsn()')
-	out=$(pgbench -n -c 8 -j 8 -T "$SECONDS_PER_RUN" -f "$work/$name.sql" 2>&1)
+	out=$(pgbench -n -M prepared -c 8 -j 8 -T "$SECONDS_PER_RUN" -f "$work/$name.sql" 2>&1)
 	lsn1=$(psql -X -At -c 'SELECT pg_current_wal_lsn()')
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
 	tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")

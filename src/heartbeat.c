@@ -25,12 +25,19 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -39,10 +46,14 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -101,10 +112,6 @@ static HTAB *heartbeat_registry = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
-/* The saved plan that checks a project, and the schema it was made for. */
-static SPIPlanPtr project_check_plan = NULL;
-static char *project_check_schema = NULL;
 
 /* Whether this backend already warned about an id the registry cannot hold. */
 static bool long_id_warned = false;
@@ -613,22 +620,28 @@ heartbeat_record_in_table(const char *project_id, TimestampTz seen_at, const cha
 
 /*
  * Raise no_data_found (P0002) unless project_id names a project of the
- * observability schema that is not soft-deleted.  Runs as the owner of the
- * projects table, through a plan saved per backend (re-made when
- * swisper.table_schema changes; the plan cache re-plans when the table is
- * dropped and created again).
+ * observability schema that is not soft-deleted.
+ *
+ * This is on the fast path of every heartbeat, so it reads the primary key
+ * index of projects directly (as the foreign-key checks do, without the
+ * caller's privileges on the table) instead of planning a query: one index
+ * probe under the statement's snapshot.  The table and its index are looked
+ * up by name on every call, so re-created tables are found.
  */
 static void
 heartbeat_check_project(const char *project_id)
 {
 	Oid			nsp = get_namespace_oid(swisper_table_schema, true);
 	Oid			relid = OidIsValid(nsp) ? get_relname_relid("projects", nsp) : InvalidOid;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
-	Oid			save_userid;
-	int			save_sec_context;
+	Relation	rel;
+	Relation	index;
+	Oid			indexid;
+	AttrNumber	id_attnum;
+	AttrNumber	deleted_attnum;
+	ScanKeyData key;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
 	bool		exists = false;
-	int			ret;
 
 	if (!OidIsValid(relid))
 		ereport(ERROR,
@@ -636,42 +649,37 @@ heartbeat_check_project(const char *project_id)
 				 errmsg("table \"%s.projects\" does not exist", swisper_table_schema),
 				 errhint("Set swisper.table_schema to the schema that holds the observability tables.")));
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(relation_owner(relid), save_sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	SPI_connect();
+	rel = table_open(relid, AccessShareLock);
+	id_attnum = get_attnum(relid, "id");
+	deleted_attnum = get_attnum(relid, "deleted_at");
+	indexid = RelationGetPrimaryKeyIndex(rel);
+	index = OidIsValid(indexid) ? index_open(indexid, AccessShareLock) : NULL;
+	if (index == NULL || index->rd_index->indnkeyatts != 1 ||
+		index->rd_index->indkey.values[0] != id_attnum ||
+		index->rd_opcintype[0] != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s.projects\" has no primary key on its text column \"id\"",
+						swisper_table_schema)));
 
-	if (project_check_plan == NULL || strcmp(project_check_schema, swisper_table_schema) != 0)
+	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
+						   index->rd_indcollation[0], F_TEXTEQ,
+						   CStringGetTextDatum(project_id));
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (!exists && index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
-		char	   *sql;
-		SPIPlanPtr	plan;
+		bool		isnull = true;
 
-		if (project_check_plan)
-		{
-			SPI_freeplan(project_check_plan);
-			project_check_plan = NULL;
-		}
-		if (project_check_schema)
-			pfree(project_check_schema);
-		project_check_schema = MemoryContextStrdup(TopMemoryContext, swisper_table_schema);
-
-		sql = psprintf("SELECT 1 FROM %s.projects WHERE id = $1 AND deleted_at IS NULL",
-					   quote_identifier(swisper_table_schema));
-		plan = SPI_prepare(sql, 1, argtypes);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		project_check_plan = plan;
+		if (deleted_attnum != InvalidAttrNumber)
+			(void) slot_getattr(slot, deleted_attnum, &isnull);
+		exists = isnull;
 	}
-
-	values[0] = CStringGetTextDatum(project_id);
-	ret = SPI_execute_plan(project_check_plan, values, NULL, true, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
-	exists = (SPI_processed > 0);
-
-	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
 
 	if (!exists)
 		ereport(ERROR,
