@@ -10,7 +10,8 @@
 # an SDK would send it.  Calls per second and WAL bytes per call for each (pg_current_wal_lsn before
 # and after the run; the heartbeat figure includes the worker's once-per-tick
 # persistence), then the median and maximum delay from a threshold crossing
-# to its NOTIFY (stale and disconnected, 2 s / 4 s thresholds, 1 s ticks).
+# to its NOTIFY (stale and disconnected, 2 s / 4 s thresholds, 1 s ticks), and
+# the latency of swisper.health().
 #
 #   bash bench/heartbeat_bench.sh           full size: 10 s runs, 1,000 projects
 #   bash bench/heartbeat_bench.sh --quick   3 s runs, for a dev check
@@ -92,6 +93,11 @@ run() {
 	echo "$tps $tx $(psql -X -At -c "SELECT pg_wal_lsn_diff('$lsn1', '$lsn0')")"
 }
 
+# health() latency, one client (the SDK's start-up check must be fast).
+echo 'SELECT swisper.health();' > "$work/health.sql"
+health_ms=$(pgbench -n -M prepared -c 1 -t 200 -f "$work/health.sql" 2>&1 |
+	sed -n 's/^latency average = \([0-9.]*\) ms/\1/p')
+
 read -r s1_tps s1_tx s1_wal < <(run select1)
 read -r hb_tps hb_tx hb_wal < <(run heartbeat)
 read -r up_tps up_tx up_wal < <(run upsert)
@@ -108,7 +114,7 @@ cores=$(nproc)
 awk -v s1="$s1_tps" -v hb="$hb_tps" -v up="$up_tps" \
 	-v s1w="$s1_wal" -v hbw="$hb_wal" -v upw="$up_wal" \
 	-v s1t="$s1_tx" -v hbt="$hb_tx" -v upt="$up_tx" \
-	-v dm="$d_median" -v dx="$d_max" -v dc="$d_count" \
+	-v dm="$d_median" -v dx="$d_max" -v dc="$d_count" -v hl="$health_ms" \
 	-v secs="$SECONDS_PER_RUN" -v n="$PROJECTS" -v cores="$cores" 'BEGIN {
 	printf "heartbeat benchmark: pgbench 8 clients, %d s per run, %d projects, %d cores\n", secs, n, cores
 	printf "%-34s %12s %14s\n", "", "calls/s", "WAL bytes/call"
@@ -118,4 +124,5 @@ awk -v s1="$s1_tps" -v hb="$hb_tps" -v up="$up_tps" \
 	printf "heartbeat / SELECT 1: %.2fx   heartbeat / upsert: %.2fx   WAL upsert / heartbeat: %.0fx\n", \
 		hb / s1, hb / up, (hbw > 0 ? (upw / upt) / (hbw / hbt) : 0)
 	printf "threshold crossing -> NOTIFY (%d notifications, 1 s ticks): median %d ms, max %d ms\n", dc, dm, dx
+	printf "swisper.health() with %d projects, one client: %.2f ms per call (round trip included)\n", n, hl
 }'

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Delay from a threshold crossing to its NOTIFY, as a LISTENing client sees it.
 
-Sends one heartbeat for each of N projects, then waits for their stale and
+Sends one heartbeat for each of N projects (spread over one second), then waits for their stale and
 disconnected notifications; the delay of each is its arrival time minus
 (last_seen + threshold).  Prints "median_ms max_ms count".  The thresholds
 must be set (swisper.stale_after / swisper.disconnect_after) before.
@@ -39,8 +39,11 @@ listener = psycopg.connect(autocommit=True)
 listener.add_notify_handler(received)
 listener.execute("LISTEN swisper_project_status")
 sender = psycopg.connect(autocommit=True)
+# Spread the heartbeats over one second, so that the crossings fall at every
+# phase of the worker's 1 s tick.
 for p in ids:
     sender.execute("SELECT swisper.heartbeat(%s)", (p,))
+    time.sleep(1.0 / n)
 
 deadline = time.time() + disconnect_s + 30
 while want and time.time() < deadline:
