@@ -13,6 +13,13 @@
  * A heartbeat writes no WAL and updates no row: the background worker
  * persists last_seen once per tick (worker.c).
  *
+ * swisper.heartbeat() must refuse unknown and soft-deleted projects.  After
+ * each tick the worker marks the entries of the projects it found valid with
+ * the tick's generation; a heartbeat of such a project is then recorded
+ * without touching any table (heartbeat_record_validated).  Any other project
+ * goes through a probe of the primary key of projects first.  A soft delete
+ * therefore takes effect for heartbeat() within one swisper.check_interval.
+ *
  * When the registry is full, the entry seen longest ago among those whose
  * last_seen the worker has already persisted is evicted (the status table
  * has it); when none is persisted yet, the new sighting is written to the
