@@ -653,6 +653,9 @@ heartbeat_record_in_table(const char *project_id, TimestampTz seen_at, const cha
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	Interval   *stale = palloc0(sizeof(Interval));
+	char		env[HEARTBEAT_META_LEN];
+	char		app[HEARTBEAT_META_LEN];
+	char		sdk[HEARTBEAT_META_LEN];
 	Oid			relid;
 	Oid			owner;
 	Oid			save_userid;
@@ -665,6 +668,23 @@ heartbeat_record_in_table(const char *project_id, TimestampTz seen_at, const cha
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table %s.%s does not exist", SWISPER_SCHEMA_NAME, HEARTBEAT_STATUS_TABLE),
 				 errhint("Run CREATE EXTENSION swisper_ext in this database.")));
+
+	/* The same 63-byte limit as the registry, whichever path a sighting takes. */
+	if (environment)
+	{
+		clip_copy(env, environment);
+		environment = env;
+	}
+	if (app_version)
+	{
+		clip_copy(app, app_version);
+		app_version = app;
+	}
+	if (sdk_version)
+	{
+		clip_copy(sdk, sdk_version);
+		sdk_version = sdk;
+	}
 
 	stale->time = (int64) heartbeat_stale_after_ms * 1000;
 	values[0] = CStringGetTextDatum(project_id);

@@ -2,7 +2,7 @@
 -- go to table swisper.project_connection at once, and health() says so.
 BEGIN;
 \ir ../fixtures/reset.sql
-SELECT plan(13);
+SELECT plan(15);
 
 SELECT throws_ok($$SELECT swisper.heartbeat('no-such-project')$$, 'P0002',
 	'project "no-such-project" does not exist', 'unknown project: P0002');
@@ -31,6 +31,10 @@ SELECT results_eq(
 	   WHERE project_id = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c'$$,
 	$$VALUES ('prod'::text, '1.2.4'::text)$$,
 	'NULL keeps the environment, a new version replaces the old');
+SELECT is(swisper.heartbeat('7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c', repeat('é', 40)) ->> 'status', 'ok',
+	'a heartbeat with an 80-byte environment');
+SELECT is((SELECT environment FROM swisper.project_connection WHERE project_id = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c'),
+	repeat('é', 31), 'metadata cut to 63 bytes at a character boundary, as in the registry');
 SELECT is((SELECT status FROM swisper.project_status WHERE project_id = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c'),
 	'connected', 'the view classifies the project connected');
 SELECT is((SELECT count(*) FROM swisper.project_status), 1::bigint, 'soft-deleted projects are not in the view');
