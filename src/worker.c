@@ -63,6 +63,7 @@
 #define WORKER_NAME				"swisper heartbeat worker"
 #define WORKER_ERROR_DELAY_MS	5000
 #define WORKER_UPSERT_ARGS		10
+#define HEARTBEAT_NOTIFY_MAX_ID	1024
 
 char	   *heartbeat_worker_database = NULL;
 int			heartbeat_check_interval_ms = 1000;
@@ -593,6 +594,15 @@ notify_change(const char *project_id, HeartbeatStatus status, const char *previo
 			  TimestampTz now)
 {
 	StringInfoData buf;
+
+	/* NOTIFY payloads must stay under 8000 bytes; ids are uuids in practice. */
+	if (strlen(project_id) > HEARTBEAT_NOTIFY_MAX_ID)
+	{
+		ereport(LOG,
+				(errmsg("status of project \"%.32s...\" changed to %s; not announced, its id is longer than %d bytes",
+						project_id, heartbeat_status_name(status), HEARTBEAT_NOTIFY_MAX_ID)));
+		return;
+	}
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"project_id\": ");
