@@ -18,6 +18,7 @@
 #include "utils/guc.h"
 
 #include "swisper_ext.h"
+#include "heartbeat.h"
 
 PG_MODULE_MAGIC;
 
@@ -48,6 +49,9 @@ _PG_init(void)
 							   PGC_SUSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	/* Heartbeats: settings; shared memory and the worker when preloaded. */
+	heartbeat_init(process_shared_preload_libraries_in_progress);
 
 	MarkGUCPrefixReserved("swisper");
 }

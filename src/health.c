@@ -1,0 +1,153 @@
+/*-------------------------------------------------------------------------
+ *
+ * health.c
+ *	  swisper.health(): the SDK's start-up check.
+ *
+ * It answers from shared memory (is the library preloaded, is the worker
+ * running, when did it last loop) and one query that counts the projects per
+ * status with the same rule as the worker and the view.  It writes nothing.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "commands/dbcommands.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "swisper_ext.h"
+#include "heartbeat.h"
+
+PG_FUNCTION_INFO_V1(swisper_health);
+
+/*
+ * swisper.health() RETURNS jsonb
+ *
+ * Keys: status ("ok", or "degraded" when the worker is not serving this
+ * database), extension_version, library_preloaded, heartbeat_store
+ * ("shared_memory" or "table": where heartbeats of this database go), worker {running, pid,
+ * started_at, last_loop, database}, database, server_time, settings,
+ * registry {entries, capacity, evictions, fallback_writes}, projects
+ * {connected, stale, disconnected, never_seen, disabled}, and hint when
+ * something needs doing.  Keys whose value is unknown are left out (no pid
+ * when the worker is not running, no projects when the projects table is
+ * missing).
+ */
+Datum
+swisper_health(PG_FUNCTION_ARGS)
+{
+	bool		preloaded = heartbeat_registry_attached();
+	int			pid;
+	TimestampTz started_at;
+	TimestampTz last_loop;
+	bool		running = heartbeat_worker_state(&pid, &started_at, &last_loop);
+	bool		serves_here;
+	int64		entries,
+				capacity,
+				evictions,
+				fallback_writes;
+	const char *hint = NULL;
+	Oid			nsp;
+	Oid			projects = InvalidOid;
+	StringInfoData sql;
+	Oid			argtypes[12] = {BOOLOID, BOOLOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID,
+	INT4OID, INT4OID, INT4OID, INT8ARRAYOID, TEXTOID, TEXTOID};
+	Datum		values[12];
+	char		nulls[12];
+	Datum		reg[4];
+	int			ret;
+	bool		isnull;
+	Datum		result;
+
+	heartbeat_registry_usage(&entries, &capacity, &evictions, &fallback_writes);
+	reg[0] = Int64GetDatum(entries);
+	reg[1] = Int64GetDatum(capacity);
+	reg[2] = Int64GetDatum(evictions);
+	reg[3] = Int64GetDatum(fallback_writes);
+
+	serves_here = running && heartbeat_worker_database != NULL &&
+		strcmp(heartbeat_worker_database, get_database_name(MyDatabaseId)) == 0;
+	if (!preloaded)
+		hint = "The background worker is off: add swisper_ext to shared_preload_libraries, set "
+			"swisper.database to this database and restart the server. Meanwhile heartbeats are "
+			"recorded in table swisper.project_connection and statuses are not published.";
+	else if (!running)
+		hint = "The background worker is not running; it restarts by itself within seconds, see the server log.";
+	else if (!serves_here)
+		hint = "The background worker serves another database: set swisper.database to this database and restart the server.";
+
+	nsp = get_namespace_oid(swisper_table_schema, true);
+	if (OidIsValid(nsp))
+		projects = get_relname_relid("projects", nsp);
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = BoolGetDatum(preloaded);
+	values[1] = BoolGetDatum(running);
+	values[2] = Int32GetDatum(pid);
+	nulls[2] = running ? ' ' : 'n';
+	values[3] = TimestampTzGetDatum(started_at);
+	nulls[3] = running ? ' ' : 'n';
+	values[4] = TimestampTzGetDatum(last_loop);
+	nulls[4] = (running && last_loop != 0) ? ' ' : 'n';
+	values[5] = heartbeat_worker_database ? CStringGetTextDatum(heartbeat_worker_database) : (Datum) 0;
+	nulls[5] = heartbeat_worker_database ? ' ' : 'n';
+	values[6] = Int32GetDatum(heartbeat_check_interval_ms);
+	values[7] = Int32GetDatum(heartbeat_stale_after_ms);
+	values[8] = Int32GetDatum(heartbeat_disconnect_after_ms);
+	values[9] = PointerGetDatum(construct_array(reg, 4, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[10] = hint ? CStringGetTextDatum(hint) : (Datum) 0;
+	nulls[10] = hint ? ' ' : 'n';
+	values[11] = CStringGetTextDatum(heartbeat_registry_serves_database() ?
+									 "shared_memory" : "table");
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql,
+						   "SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+						   " 'status', CASE WHEN $2 AND $6 = pg_catalog.current_database() THEN 'ok' ELSE 'degraded' END,"
+						   " 'extension_version', (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = '" SWISPER_EXTENSION_NAME "'),"
+						   " 'library_preloaded', $1,"
+						   " 'heartbeat_store', $12,"
+						   " 'worker', pg_catalog.jsonb_build_object('running', $2, 'pid', $3, 'started_at', $4,"
+						   "           'last_loop', $5, 'database', $6),"
+						   " 'database', pg_catalog.current_database(),"
+						   " 'server_time', pg_catalog.clock_timestamp(),"
+						   " 'settings', pg_catalog.jsonb_build_object('check_interval_ms', $7,"
+						   "           'stale_after_ms', $8, 'disconnect_after_ms', $9),"
+						   " 'registry', CASE WHEN $1 THEN pg_catalog.jsonb_build_object('entries', $10[1],"
+						   "           'capacity', $10[2], 'evictions', $10[3], 'fallback_writes', $10[4]) END,"
+						   " 'hint', $11,"
+						   " 'projects', ");
+	if (OidIsValid(projects))
+		appendStringInfo(&sql,
+						 "(SELECT pg_catalog.jsonb_object_agg(s.name, coalesce(n.count, 0))"
+						 "   FROM unnest(ARRAY['connected', 'stale', 'disconnected', 'never_seen', 'disabled']) AS s(name)"
+						 "   LEFT JOIN (SELECT " SWISPER_SCHEMA_NAME ".connection_status(p.tracing_enabled, c.last_seen) AS name,"
+						 "                     count(*) AS count"
+						 "                FROM %s.projects p"
+						 "                LEFT JOIN " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " c ON c.project_id = p.id::text"
+						 "               WHERE p.deleted_at IS NULL"
+						 "               GROUP BY 1) n USING (name))",
+						 quote_identifier(swisper_table_schema));
+	else
+		appendStringInfoString(&sql, "NULL::jsonb");
+	appendStringInfoString(&sql, "))");
+
+	SPI_connect();
+	ret = SPI_execute_with_args(sql.data, 12, argtypes, values, nulls, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "health query returned null");
+	result = SPI_datumTransfer(result, false, -1);
+	SPI_finish();
+
+	PG_RETURN_DATUM(result);
+}

@@ -1,0 +1,621 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  The background worker that publishes project connection status.
+ *
+ * One worker per server, connected to the database named by swisper.database.
+ * Every swisper.check_interval it runs one tick, in one transaction:
+ *
+ *	1. nothing happens until the extension exists in that database and the
+ *	   server is out of recovery (as pg_cron does); the tables are looked up
+ *	   by name and locked every tick, nothing is cached across transactions,
+ *	   so DROP EXTENSION / CREATE EXTENSION and re-created tables are fine;
+ *	2. it copies the shared registry, reads every project that is not
+ *	   soft-deleted with its row of swisper.project_connection, and
+ *	   classifies it (heartbeat_classify);
+ *	3. in one statement it upserts the rows whose status changed and the rows
+ *	   whose last_seen or metadata moved since the previous tick (so at most
+ *	   one tick of liveness is lost in a crash, and after a restart each status
+ *	   is right at the first tick), and queues NOTIFY swisper_project_status
+ *	   with a JSON payload for each change, sent at commit;
+ *	4. it deletes the rows of projects that are gone or soft-deleted.
+ *
+ * An ERROR in a tick is logged, the transaction rolled back, and the next
+ * tick runs five seconds later; a FATAL or a crash restarts the worker after
+ * bgw_restart_time.  SIGHUP reloads the settings; SIGTERM runs a last tick
+ * (which persists last_seen) and exits.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "tcop/utility.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "swisper_ext.h"
+#include "heartbeat.h"
+
+#define WORKER_NAME				"swisper heartbeat worker"
+#define WORKER_ERROR_DELAY_MS	5000
+#define WORKER_UPSERT_ARGS		10
+#define HEARTBEAT_NOTIFY_MAX_ID	1024
+
+char	   *heartbeat_worker_database = NULL;
+int			heartbeat_check_interval_ms = 1000;
+
+/* The tick's index of the registry copy, by project id. */
+typedef struct SnapshotRef
+{
+	char		project_id[HEARTBEAT_PROJECT_ID_LEN];	/* hash key */
+	HeartbeatSnapshot *snap;
+} SnapshotRef;
+
+/* Per-tick arrays of the rows to write. */
+typedef struct TickWrites
+{
+	ArrayBuildState *project_id;
+	ArrayBuildState *status;
+	ArrayBuildState *last_seen;
+	ArrayBuildState *last_heartbeat;
+	ArrayBuildState *connected_since;
+	ArrayBuildState *environment;
+	ArrayBuildState *app_version;
+	ArrayBuildState *sdk_version;
+	ArrayBuildState *changed;
+	int			count;
+} TickWrites;
+
+static void worker_detach(int code, Datum arg);
+static bool worker_tick_guarded(MemoryContext loop_context);
+static void worker_tick(void);
+static void tick_publish(HTAB *registry, TimestampTz now, Oid projects_nsp);
+static void add_write(TickWrites *w, const char *project_id, HeartbeatStatus status,
+					  TimestampTz last_seen, TimestampTz last_heartbeat,
+					  TimestampTz connected_since, const char *environment,
+					  const char *app_version, const char *sdk_version, bool changed);
+static void notify_change(const char *project_id, HeartbeatStatus status, const char *previous,
+						  TimestampTz last_seen, TimestampTz connected_since,
+						  const char *environment, const char *app_version,
+						  const char *sdk_version, TimestampTz now);
+
+/*
+ * Define the worker's settings.  swisper.check_interval exists in every
+ * backend (health() reports it); swisper.database only when preloading.
+ */
+void
+heartbeat_worker_define_settings(void)
+{
+	DefineCustomIntVariable("swisper.check_interval",
+							"Time between two ticks of the heartbeat worker.",
+							"Each tick classifies every project and publishes the changes.",
+							&heartbeat_check_interval_ms,
+							1000, 10, 3600000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	DefineCustomStringVariable("swisper.database",
+							   "Database the heartbeat worker serves.",
+							   "The database where CREATE EXTENSION swisper_ext was run.",
+							   &heartbeat_worker_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
+}
+
+/*
+ * Register the worker; called from _PG_init while preloading.
+ */
+void
+heartbeat_worker_register(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 5;
+	strlcpy(worker.bgw_library_name, "swisper_ext", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "heartbeat_worker_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, WORKER_NAME, BGW_MAXLEN);
+	strlcpy(worker.bgw_type, WORKER_NAME, BGW_MAXLEN);
+	worker.bgw_main_arg = (Datum) 0;
+	worker.bgw_notify_pid = 0;
+	RegisterBackgroundWorker(&worker);
+}
+
+/*
+ * on-exit callback: the worker is no longer running.
+ */
+static void
+worker_detach(int code, Datum arg)
+{
+	heartbeat_worker_set_running(false, InvalidOid);
+}
+
+/*
+ * The worker's entry point.
+ */
+void
+heartbeat_worker_main(Datum main_arg)
+{
+	MemoryContext loop_context;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnection(heartbeat_worker_database, NULL, 0);
+	pgstat_report_appname(WORKER_NAME);
+
+	heartbeat_worker_set_running(true, MyDatabaseId);
+	before_shmem_exit(worker_detach, (Datum) 0);
+
+	ereport(LOG,
+			(errmsg("%s started in database \"%s\"", WORKER_NAME, heartbeat_worker_database)));
+
+	loop_context = AllocSetContextCreate(TopMemoryContext, "swisper heartbeat tick",
+										 ALLOCSET_DEFAULT_SIZES);
+
+	while (!ShutdownRequestPending)
+	{
+		bool		ok;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		ok = worker_tick_guarded(loop_context);
+		heartbeat_worker_set_loop_time(GetCurrentTimestamp());
+
+		if (ShutdownRequestPending)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 ok ? heartbeat_check_interval_ms : Max(heartbeat_check_interval_ms,
+																WORKER_ERROR_DELAY_MS),
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+
+	/* A last tick persists what the registry saw since the previous one. */
+	(void) worker_tick_guarded(loop_context);
+	ereport(LOG, (errmsg("%s shutting down", WORKER_NAME)));
+
+	/* Exit code 1 so that the postmaster restarts us after pg_terminate_backend(). */
+	proc_exit(1);
+}
+
+/*
+ * Run one tick; an ERROR is logged and rolled back.  Returns false after an
+ * error.
+ */
+static bool
+worker_tick_guarded(MemoryContext loop_context)
+{
+	volatile bool ok = true;
+
+	MemoryContextSwitchTo(loop_context);
+	PG_TRY();
+	{
+		worker_tick();
+	}
+	PG_CATCH();
+	{
+		HOLD_INTERRUPTS();
+		EmitErrorReport();
+		AbortOutOfAnyTransaction();
+		FlushErrorState();
+		RESUME_INTERRUPTS();
+		pgstat_report_activity(STATE_IDLE, NULL);
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(TopMemoryContext);
+	MemoryContextReset(loop_context);
+	return ok;
+}
+
+/*
+ * One tick, in one transaction.
+ */
+static void
+worker_tick(void)
+{
+	Oid			ext;
+	Oid			projects;
+	Oid			status_table;
+	Oid			projects_nsp;
+	HeartbeatSnapshot *snap;
+	int			nsnap;
+	HTAB	   *registry;
+	HASHCTL		info;
+	TimestampTz now;
+	int			i;
+
+	MemoryContext tick_context = CurrentMemoryContext;
+	MemoryContext oldcontext;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	/* Idle until the extension exists here and the server is a primary. */
+	ext = get_extension_oid(SWISPER_EXTENSION_NAME, true);
+	if (!OidIsValid(ext) || RecoveryInProgress())
+	{
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return;
+	}
+
+	/*
+	 * Look the tables up by name and lock them for the tick, projects first;
+	 * a DROP waits for the tick to end.  When either is missing there is
+	 * nothing to do.
+	 */
+	projects = RangeVarGetRelid(makeRangeVar(swisper_table_schema, "projects", -1),
+								AccessShareLock, true);
+	status_table = OidIsValid(projects) ?
+		RangeVarGetRelid(makeRangeVar(SWISPER_SCHEMA_NAME, HEARTBEAT_STATUS_TABLE, -1),
+						 RowExclusiveLock, true) : InvalidOid;
+	if (!OidIsValid(projects) || !OidIsValid(status_table))
+	{
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return;
+	}
+	projects_nsp = get_rel_namespace(projects);
+
+	pgstat_report_activity(STATE_RUNNING, "swisper heartbeat tick");
+	now = GetCurrentTimestamp();
+
+	/* A local copy of this database's registry entries, by project id. */
+	memset(&info, 0, sizeof(info));
+	info.keysize = HEARTBEAT_PROJECT_ID_LEN;
+	info.entrysize = sizeof(SnapshotRef);
+	info.hcxt = CurrentMemoryContext;
+	registry = hash_create("swisper heartbeat snapshot", 1024, &info,
+						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	/* The copy outlives the transaction: it is marked persisted after commit. */
+	oldcontext = MemoryContextSwitchTo(tick_context);
+	snap = heartbeat_registry_snapshot(MyDatabaseId, &nsnap);
+	MemoryContextSwitchTo(oldcontext);
+	for (i = 0; i < nsnap; i++)
+	{
+		SnapshotRef *e = hash_search(registry, snap[i].project_id, HASH_ENTER, NULL);
+
+		snap[i].validated = false;
+		e->snap = &snap[i];
+	}
+
+	SPI_connect();
+	tick_publish(registry, now, projects_nsp);
+	SPI_finish();
+
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+
+	/*
+	 * What the copy held is in the table now: those entries may be evicted;
+	 * the valid projects among them may skip heartbeat()'s check.
+	 */
+	heartbeat_registry_mark_tick(MyDatabaseId, snap, nsnap);
+
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * The newer of a timestamp from the registry (0 = none) and one from the
+ * table (isnull = none); 0 when neither.
+ */
+static TimestampTz
+newer(TimestampTz reg, Datum tbl, bool tbl_isnull)
+{
+	TimestampTz t = tbl_isnull ? 0 : DatumGetTimestampTz(tbl);
+
+	return Max(reg, t);
+}
+
+/*
+ * Classify every project, write the changes and queue the notifications.
+ */
+static void
+tick_publish(HTAB *registry, TimestampTz now, Oid projects_nsp)
+{
+	const char *schema = quote_identifier(get_namespace_name(projects_nsp));
+	char	   *sql;
+	TickWrites	w;
+	uint64		row;
+	int			ret;
+	int64		stale_us = (int64) heartbeat_stale_after_ms * 1000;
+
+	sql = psprintf("SELECT p.id::text, p.tracing_enabled IS NOT FALSE, c.status, c.last_seen,"
+				   "       c.last_heartbeat, c.connected_since, c.environment, c.app_version,"
+				   "       c.sdk_version"
+				   "  FROM %s.projects p"
+				   "  LEFT JOIN " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " c"
+				   "         ON c.project_id = p.id::text"
+				   " WHERE p.deleted_at IS NULL",
+				   schema);
+	ret = SPI_execute(sql, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+
+	memset(&w, 0, sizeof(w));
+	for (row = 0; row < SPI_processed; row++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[row];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *project_id = SPI_getvalue(tup, desc, 1);
+		bool		isnull;
+		bool		enabled = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+		char	   *old_status = SPI_getvalue(tup, desc, 3);
+		bool		tbl_seen_null;
+		Datum		tbl_seen = SPI_getbinval(tup, desc, 4, &tbl_seen_null);
+		bool		tbl_hb_null;
+		Datum		tbl_hb = SPI_getbinval(tup, desc, 5, &tbl_hb_null);
+		bool		tbl_since_null;
+		Datum		tbl_since = SPI_getbinval(tup, desc, 6, &tbl_since_null);
+		char	   *environment = SPI_getvalue(tup, desc, 7);
+		char	   *app_version = SPI_getvalue(tup, desc, 8);
+		char	   *sdk_version = SPI_getvalue(tup, desc, 9);
+		HeartbeatSnapshot *reg = NULL;
+		TimestampTz tbl_last_seen = tbl_seen_null ? 0 : DatumGetTimestampTz(tbl_seen);
+		TimestampTz last_seen;
+		TimestampTz last_heartbeat;
+		TimestampTz since = tbl_since_null ? 0 : DatumGetTimestampTz(tbl_since);
+		HeartbeatStatus status;
+		bool		changed;
+		bool		moved = false;
+
+		if (strlen(project_id) < HEARTBEAT_PROJECT_ID_LEN)
+		{
+			SnapshotRef *ref = hash_search(registry, project_id, HASH_FIND, NULL);
+
+			reg = ref ? ref->snap : NULL;
+		}
+		if (reg)
+			reg->validated = true;
+
+		last_seen = newer(reg ? reg->last_seen : 0, tbl_seen, tbl_seen_null);
+		last_heartbeat = newer(reg ? reg->last_heartbeat : 0, tbl_hb, tbl_hb_null);
+
+		if (reg)
+		{
+			/*
+			 * The registry's run of sightings continues the table's when it
+			 * started less than stale_after after the persisted last_seen
+			 * (after a restart the registry starts afresh).
+			 */
+			if (reg->connected_since != 0 &&
+				!(since != 0 && tbl_last_seen != 0 &&
+				  reg->connected_since - tbl_last_seen < stale_us &&
+				  reg->connected_since >= since))
+				since = reg->connected_since;
+			moved = reg->last_seen > tbl_last_seen ||
+				reg->last_heartbeat > (tbl_hb_null ? 0 : DatumGetTimestampTz(tbl_hb));
+			if (reg->environment[0] &&
+				(environment == NULL || strcmp(environment, reg->environment) != 0))
+			{
+				environment = reg->environment;
+				moved = true;
+			}
+			if (reg->app_version[0] &&
+				(app_version == NULL || strcmp(app_version, reg->app_version) != 0))
+			{
+				app_version = reg->app_version;
+				moved = true;
+			}
+			if (reg->sdk_version[0] &&
+				(sdk_version == NULL || strcmp(sdk_version, reg->sdk_version) != 0))
+			{
+				sdk_version = reg->sdk_version;
+				moved = true;
+			}
+		}
+
+		status = heartbeat_classify(enabled, last_seen != 0, last_seen, now);
+		if (status == HEARTBEAT_DISCONNECTED || status == HEARTBEAT_NEVER_SEEN ||
+			status == HEARTBEAT_DISABLED)
+			since = 0;
+		else if (since == 0)
+			since = last_seen;
+
+		changed = (old_status == NULL || strcmp(old_status, heartbeat_status_name(status)) != 0);
+		if (!changed && !moved &&
+			since == (tbl_since_null ? 0 : DatumGetTimestampTz(tbl_since)))
+			continue;
+
+		add_write(&w, project_id, status, last_seen, last_heartbeat, since,
+				  environment, app_version, sdk_version, changed);
+		if (changed)
+			notify_change(project_id, status, old_status, last_seen, since,
+						  environment, app_version, sdk_version, now);
+	}
+
+	if (w.count > 0)
+	{
+		static const char *upsert =
+			"INSERT INTO " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " AS c"
+			" (project_id, status, last_seen, last_heartbeat, connected_since,"
+			"  environment, app_version, sdk_version, status_changed_at, updated_at)"
+			" SELECT u.project_id, u.status, u.last_seen, u.last_heartbeat, u.connected_since,"
+			"        u.environment, u.app_version, u.sdk_version,"
+			"        CASE WHEN u.changed THEN $10 END, $10"
+			"   FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+			"        AS u(project_id, status, last_seen, last_heartbeat, connected_since,"
+			"             environment, app_version, sdk_version, changed)"
+			" ON CONFLICT (project_id) DO UPDATE SET"
+			"  status = excluded.status,"
+			"  last_seen = GREATEST(c.last_seen, excluded.last_seen),"
+			"  last_heartbeat = GREATEST(c.last_heartbeat, excluded.last_heartbeat),"
+			"  connected_since = excluded.connected_since,"
+			"  environment = COALESCE(excluded.environment, c.environment),"
+			"  app_version = COALESCE(excluded.app_version, c.app_version),"
+			"  sdk_version = COALESCE(excluded.sdk_version, c.sdk_version),"
+			"  status_changed_at = COALESCE(excluded.status_changed_at, c.status_changed_at),"
+			"  updated_at = excluded.updated_at";
+		Oid			argtypes[WORKER_UPSERT_ARGS] = {TEXTARRAYOID, TEXTARRAYOID,
+			TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID};
+		Datum		values[WORKER_UPSERT_ARGS];
+		MemoryContext cxt = CurrentMemoryContext;
+
+		values[0] = makeArrayResult(w.project_id, cxt);
+		values[1] = makeArrayResult(w.status, cxt);
+		values[2] = makeArrayResult(w.last_seen, cxt);
+		values[3] = makeArrayResult(w.last_heartbeat, cxt);
+		values[4] = makeArrayResult(w.connected_since, cxt);
+		values[5] = makeArrayResult(w.environment, cxt);
+		values[6] = makeArrayResult(w.app_version, cxt);
+		values[7] = makeArrayResult(w.sdk_version, cxt);
+		values[8] = makeArrayResult(w.changed, cxt);
+		values[9] = TimestampTzGetDatum(now);
+
+		ret = SPI_execute_with_args(upsert, WORKER_UPSERT_ARGS, argtypes, values, NULL,
+									false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	}
+
+	/* Rows of projects that were deleted (or soft-deleted) go. */
+	sql = psprintf("DELETE FROM " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " c"
+				   " WHERE NOT EXISTS (SELECT 1 FROM %s.projects p"
+				   "                    WHERE p.id::text = c.project_id AND p.deleted_at IS NULL)",
+				   schema);
+	ret = SPI_execute(sql, false, 0);
+	if (ret != SPI_OK_DELETE)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+}
+
+/*
+ * Append one row to the arrays of the upsert.
+ */
+static void
+add_write(TickWrites *w, const char *project_id, HeartbeatStatus status,
+		  TimestampTz last_seen, TimestampTz last_heartbeat, TimestampTz connected_since,
+		  const char *environment, const char *app_version, const char *sdk_version,
+		  bool changed)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+#define ACCUM_TEXT(field, value) \
+	w->field = accumArrayResult(w->field, (value) ? CStringGetTextDatum(value) : (Datum) 0, \
+								(value) == NULL, TEXTOID, cxt)
+#define ACCUM_TS(field, value) \
+	w->field = accumArrayResult(w->field, TimestampTzGetDatum(value), (value) == 0, \
+								TIMESTAMPTZOID, cxt)
+
+	ACCUM_TEXT(project_id, project_id);
+	ACCUM_TEXT(status, heartbeat_status_name(status));
+	ACCUM_TS(last_seen, last_seen);
+	ACCUM_TS(last_heartbeat, last_heartbeat);
+	ACCUM_TS(connected_since, connected_since);
+	ACCUM_TEXT(environment, environment);
+	ACCUM_TEXT(app_version, app_version);
+	ACCUM_TEXT(sdk_version, sdk_version);
+	w->changed = accumArrayResult(w->changed, BoolGetDatum(changed), false, BOOLOID, cxt);
+	w->count++;
+
+#undef ACCUM_TEXT
+#undef ACCUM_TS
+}
+
+/*
+ * Append "key": timestamp (ISO 8601) or null to a JSON object.
+ */
+static void
+json_add_timestamp(StringInfo buf, const char *key, TimestampTz value)
+{
+	char		tsbuf[MAXDATELEN + 1];
+
+	appendStringInfo(buf, ", \"%s\": ", key);
+	if (value == 0)
+		appendStringInfoString(buf, "null");
+	else
+		appendStringInfo(buf, "\"%s\"",
+						 JsonEncodeDateTime(tsbuf, TimestampTzGetDatum(value), TIMESTAMPTZOID, NULL));
+}
+
+/*
+ * Append "key": string or null to a JSON object.
+ */
+static void
+json_add_string(StringInfo buf, const char *key, const char *value)
+{
+	appendStringInfo(buf, ", \"%s\": ", key);
+	if (value == NULL)
+		appendStringInfoString(buf, "null");
+	else
+		escape_json(buf, value);
+}
+
+/*
+ * Queue NOTIFY swisper_project_status with the change as JSON; PostgreSQL
+ * sends it when the tick's transaction commits.
+ */
+static void
+notify_change(const char *project_id, HeartbeatStatus status, const char *previous,
+			  TimestampTz last_seen, TimestampTz connected_since,
+			  const char *environment, const char *app_version, const char *sdk_version,
+			  TimestampTz now)
+{
+	StringInfoData buf;
+
+	/* NOTIFY payloads must stay under 8000 bytes; ids are uuids in practice. */
+	if (strlen(project_id) > HEARTBEAT_NOTIFY_MAX_ID)
+	{
+		ereport(LOG,
+				(errmsg("status of project \"%.32s...\" changed to %s; not announced, its id is longer than %d bytes",
+						project_id, heartbeat_status_name(status), HEARTBEAT_NOTIFY_MAX_ID)));
+		return;
+	}
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"project_id\": ");
+	escape_json(&buf, project_id);
+	json_add_string(&buf, "status", heartbeat_status_name(status));
+	json_add_string(&buf, "previous_status", previous);
+	json_add_timestamp(&buf, "last_seen", last_seen);
+	json_add_timestamp(&buf, "connected_since", connected_since);
+	json_add_string(&buf, "environment", environment);
+	json_add_string(&buf, "app_version", app_version);
+	json_add_string(&buf, "sdk_version", sdk_version);
+	json_add_timestamp(&buf, "changed_at", now);
+	appendStringInfoChar(&buf, '}');
+
+	Async_Notify(HEARTBEAT_NOTIFY_CHANNEL, buf.data);
+}
