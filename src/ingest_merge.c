@@ -171,6 +171,14 @@ check_projects(IngestTarget *t, IngestEvent *events, int n)
 	if (nids == 0)
 		return;
 	qsort(names, nids, sizeof(char *), cmp_str_ptr);
+	{
+		int			nuniq = 0;
+
+		for (i = 0; i < nids; i++)
+			if (nuniq == 0 || strcmp(names[i], names[nuniq - 1]) != 0)
+				names[nuniq++] = names[i];
+		nids = nuniq;
+	}
 	for (i = 0; i < nids; i++)
 		ids[i] = CStringGetTextDatum(names[i]);
 	arg = PointerGetDatum(construct_array(ids, nids, TEXTOID, -1, false, TYPALIGN_INT));

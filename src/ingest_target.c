@@ -319,18 +319,32 @@ ingest_target_get(void)
 }
 
 /*
- * Prepare and keep one plan.
+ * Prepare and keep one plan.  The look-ups (= ANY of the batch's keys) are
+ * planned for each call (CURSOR_OPT_CUSTOM_PLAN): a generic plan made while
+ * a table was small would keep scanning it sequentially as it grows.
  */
 static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *argtypes)
+keep_plan_opts(const char *sql, int nargs, Oid *argtypes, int opts)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, opts);
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	return plan;
+}
+
+static SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	return keep_plan_opts(sql, nargs, argtypes, 0);
+}
+
+static SPIPlanPtr
+keep_lookup_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	return keep_plan_opts(sql, nargs, argtypes, CURSOR_OPT_CUSTOM_PLAN);
 }
 
 /*
@@ -356,7 +370,7 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 						 " WHERE t.%s = ANY ($1)",
 						 qschema, quote_identifier(relname), SWISPER_SCHEMA_NAME, kind, qid, qid);
 		argtypes[0] = tab->cols[0].arraytypid;
-		tab->read_plan = keep_plan(sql.data, 1, argtypes);
+		tab->read_plan = keep_lookup_plan(sql.data, 1, argtypes);
 	}
 	if (tab->upsert_plan == NULL)
 	{
@@ -402,13 +416,13 @@ ingest_target_prepare_plans(IngestTarget *t)
 						 quote_identifier(t->schema),
 						 quote_identifier(t->project_id_col.colname));
 		argtypes[0] = TEXTARRAYOID;
-		t->project_plan = keep_plan(sql.data, 1, argtypes);
+		t->project_plan = keep_lookup_plan(sql.data, 1, argtypes);
 	}
 	if (t->ledger_check_plan == NULL)
 	{
 		argtypes[0] = TEXTARRAYOID;
 		t->ledger_check_plan =
-			keep_plan("SELECT event_id FROM " SWISPER_SCHEMA_NAME ".ingest_event_ledger"
+			keep_lookup_plan("SELECT event_id FROM " SWISPER_SCHEMA_NAME ".ingest_event_ledger"
 					  " WHERE event_id = ANY ($1)", 1, argtypes);
 	}
 	if (t->ledger_insert_plan == NULL)
