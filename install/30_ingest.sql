@@ -1,11 +1,13 @@
 -- Ingestion (issue 4): swisper.ingest_batch() and the single-event functions
--- of the HTTP API, written in C (src/ingest_*.c), and the two tables they
--- keep in schema swisper: the per-entity merge state and the event ledger.
+-- of the HTTP API, written in C (src/ingest_*.c), and the table they
+-- keep in schema swisper: the per-entity merge state, which also records
+-- the events applied to each entity (duplicate detection).
 
 -- For every entity written by the ingestion, the stamp of the value each
 -- field holds: (class, event timestamp, tie-break) packed as two
--- big-endian int64 per field.  This is what makes the merge independent of
--- arrival order across calls.
+-- big-endian int64 per field, then the 64-bit hashes of the ids of the
+-- events applied to it.  This is what makes the merge independent of
+-- arrival order across calls, and re-deliveries recognisable.
 CREATE TABLE @extschema@.ingest_merge_state (
     entity_kind "char"  NOT NULL CHECK (entity_kind IN ('t', 'o')),
     entity_id   text    NOT NULL,
@@ -13,22 +15,10 @@ CREATE TABLE @extschema@.ingest_merge_state (
     PRIMARY KEY (entity_kind, entity_id)
 );
 COMMENT ON TABLE @extschema@.ingest_merge_state IS
-    'Merge state of each ingested trace (t) and observation (o): per field, the stamp (class, event timestamp, tie-break) of the stored value';
-
--- Ids of the events already applied, so that a re-delivered event is
--- reported as a duplicate.  The rows never depend on it (the merge is
--- idempotent), so it can be pruned: swisper.ingest_prune().
-CREATE TABLE @extschema@.ingest_event_ledger (
-    event_id text        PRIMARY KEY,
-    seen_at  timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX ingest_event_ledger_seen_at ON @extschema@.ingest_event_ledger USING brin (seen_at);
-COMMENT ON TABLE @extschema@.ingest_event_ledger IS
-    'Ids of ingested events (envelope ids, or <event_type>:<entity id>:<epoch seconds> for stream entries), for duplicate detection';
+    'Merge state of each ingested trace (t) and observation (o): per field the stamp (class, event timestamp, tie-break) of the stored value, then the hashes of the applied event ids';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.ingest_merge_state', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.ingest_event_ledger', '');
-REVOKE ALL ON TABLE @extschema@.ingest_merge_state, @extschema@.ingest_event_ledger FROM PUBLIC;
+REVOKE ALL ON TABLE @extschema@.ingest_merge_state FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.ingest_batch(events jsonb, project_id text DEFAULT NULL)
 RETURNS TABLE (idx integer, event_id text, status integer, message text)
@@ -62,9 +52,9 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.update_observation(text, jsonb, text) IS
     'Ingest the body of PATCH /api/v1/observations/{id}; returns one row as ingest_batch does';
 
--- Housekeeping: forget ledger entries older than keep, and merge state of
--- entities whose rows are gone.  Returns the number of rows removed.
-CREATE FUNCTION @extschema@.ingest_prune(keep interval DEFAULT '7 days')
+-- Housekeeping: delete the merge state of entities whose rows are gone
+-- (deleted traces and observations).  Returns the number of rows removed.
+CREATE FUNCTION @extschema@.ingest_prune()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -73,24 +63,21 @@ DECLARE
     tschema text := coalesce(nullif(current_setting('swisper.table_schema', true), ''), 'public');
     n1 bigint;
     n2 bigint;
-    n3 bigint;
 BEGIN
-    DELETE FROM swisper.ingest_event_ledger WHERE seen_at < now() - keep;
-    GET DIAGNOSTICS n1 = ROW_COUNT;
     EXECUTE format('DELETE FROM swisper.ingest_merge_state s WHERE s.entity_kind = ''t''
                     AND NOT EXISTS (SELECT 1 FROM %I.traces t WHERE t.id::text = s.entity_id)', tschema);
-    GET DIAGNOSTICS n2 = ROW_COUNT;
+    GET DIAGNOSTICS n1 = ROW_COUNT;
     EXECUTE format('DELETE FROM swisper.ingest_merge_state s WHERE s.entity_kind = ''o''
                     AND NOT EXISTS (SELECT 1 FROM %I.observations o WHERE o.id::text = s.entity_id)', tschema);
-    GET DIAGNOSTICS n3 = ROW_COUNT;
-    RETURN n1 + n2 + n3;
+    GET DIAGNOSTICS n2 = ROW_COUNT;
+    RETURN n1 + n2;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.ingest_prune(interval) IS
-    'Delete event-ledger rows older than keep and merge state of deleted traces and observations; returns the number of rows removed';
+COMMENT ON FUNCTION @extschema@.ingest_prune() IS
+    'Delete the merge state of deleted traces and observations; returns the number of rows removed';
 
 REVOKE EXECUTE ON FUNCTION @extschema@.ingest_batch(jsonb, text),
     @extschema@.create_trace(jsonb, text),
     @extschema@.create_observation(jsonb, text),
     @extschema@.update_observation(text, jsonb, text),
-    @extschema@.ingest_prune(interval) FROM PUBLIC;
+    @extschema@.ingest_prune() FROM PUBLIC;

@@ -41,7 +41,7 @@ FROM before b;
 SELECT count(*) FROM swisper.ingest_merge_state;
 DELETE FROM observations WHERE trace_id = '3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f';
 DELETE FROM traces WHERE id = '3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f';
-SELECT swisper.ingest_prune('-1 day');
+SELECT swisper.ingest_prune();
 SELECT idx, status, message FROM swisper.ingest_batch(
   jsonb_build_object('batch',
     (SELECT jsonb_agg(CASE WHEN e ? 'data' THEN jsonb_set(e, '{data}', to_jsonb((e->'data')::text)) ELSE e END ORDER BY n)

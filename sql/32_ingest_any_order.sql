@@ -5,7 +5,7 @@ ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user;
 
 -- The fixture streams (SDK entries and Langfuse envelopes), and helpers:
 -- a digest of every row of traces and observations, and a reset of the
--- ingested rows with their merge state and ledger.
+-- ingested rows with their merge state.
 CREATE TEMP TABLE ev AS
 SELECT n, e FROM jsonb_array_elements(:'stream') WITH ORDINALITY AS a(e, n)
 UNION ALL
@@ -17,7 +17,7 @@ $$;
 CREATE FUNCTION pg_temp.clear() RETURNS void LANGUAGE sql AS $$
   DELETE FROM observations;
   DELETE FROM traces WHERE id NOT IN ('e1a8c0b2-6d4f-4a3e-8b7c-1d2e3f4a5b6c', 'f2b9d1c3-7e5a-4b4f-9c8d-2e3f4a5b6c7d');
-  TRUNCATE swisper.ingest_merge_state, swisper.ingest_event_ledger;
+  TRUNCATE swisper.ingest_merge_state;
 $$;
 
 -- In order, in one call.

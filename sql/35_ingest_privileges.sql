@@ -26,7 +26,7 @@ SELECT status, message FROM swisper.ingest_batch($$[{"event_type": "trace_start"
 SELECT status FROM swisper.create_trace('{"id": "t-priv2", "timestamp": "2025-11-05T07:13:17"}', '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c');
 -- but it cannot touch the tables themselves
 SELECT count(*) FROM traces;
-DELETE FROM swisper.ingest_event_ledger;
+DELETE FROM swisper.ingest_merge_state;
 RESET ROLE;
 
 SET ROLE swisper_nobody_test;

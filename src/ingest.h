@@ -134,8 +134,6 @@ typedef struct IngestTarget
 	IngestTable tables[2];		/* by IngestKind */
 	bool		has_other;		/* some column needs a foreign input function */
 	SPIPlanPtr	project_plan;
-	SPIPlanPtr	ledger_check_plan;
-	SPIPlanPtr	ledger_insert_plan;
 	SPIPlanPtr	state_upsert_plan;
 } IngestTarget;
 
@@ -176,7 +174,7 @@ typedef struct IngestEvent
 	int			status;			/* 0 until decided */
 	char	   *message;
 	IngestAction action;
-	bool		ledgered;		/* goes through the duplicate ledger */
+	bool		ledgered;		/* recorded in its entity's list of applied events */
 	bool		applied;		/* merged into an entity by this call */
 	char	   *project_id;
 	TimestampTz ts;				/* the event's own timestamp */

@@ -21,6 +21,11 @@
  * associative and idempotent: any arrival order, any duplication, gives
  * the rows that in-order delivery gives.
  *
+ * Duplicates.  The state row of an entity also lists the 64-bit hashes of
+ * the event ids applied to it, so an event delivered again is recognised
+ * (status 200, "duplicate") without a global ledger: the list grows only
+ * with the entity's own events and goes away with it (ingest_prune()).
+ *
  * Concurrency.  Every entity (and the placeholder trace an observation
  * implies) is locked with a transaction-level advisory lock on a 64-bit
  * hash of its key, acquired in hash order, before its row and state are
@@ -57,7 +62,11 @@ typedef struct Entity
 	uint64		lockhash;
 	Datum		id;
 	bool		existed;		/* its row existed before this call */
-	bool		dirty;
+	bool		dirty;			/* its row must be written */
+	bool		state_dirty;	/* its merge state must be written */
+	int			nseen;			/* hashes of the event ids applied to it */
+	int			maxseen;
+	uint64	   *seen;
 	int			first_event;	/* input index of its first real event, or -1 */
 	Datum		values[INGEST_MAX_FIELDS];
 	bool		nulls[INGEST_MAX_FIELDS];
@@ -222,66 +231,27 @@ check_projects(IngestTarget *t, IngestEvent *events, int n)
 }
 
 /*
- * Mark duplicates 200: events whose id the ledger holds, and repeats of an
- * event id within the batch.
+ * Mark repeats of an event id within the batch as duplicates (200).
+ * Events applied by earlier calls are recognised by their entity's list.
  */
 static void
-check_duplicates(IngestTarget *t, IngestEvent *events, int n)
+check_batch_duplicates(IngestEvent *events, int n)
 {
-	IngestEvent **sorted = palloc(sizeof(IngestEvent *) * n);
-	Datum	   *ids = palloc(sizeof(Datum) * n);
+	IngestEvent **sorted = palloc(sizeof(IngestEvent *) * (n + 1));
 	int			ns = 0;
-	int			nids = 0;
 	int			i;
-	Datum		arg;
-	char	  **seen;
-	int			nseen;
 
 	for (i = 0; i < n; i++)
 		if (pending(&events[i]) && events[i].ledgered)
 			sorted[ns++] = &events[i];
-	if (ns == 0)
-		return;
 	qsort(sorted, ns, sizeof(IngestEvent *), cmp_event_id);
-	for (i = 0; i < ns; i++)
+	for (i = 1; i < ns; i++)
 	{
-		if (i > 0 && strcmp(sorted[i]->event_id, sorted[i - 1]->event_id) == 0)
+		if (strcmp(sorted[i]->event_id, sorted[i - 1]->event_id) == 0)
 		{
 			sorted[i]->status = 200;
 			sorted[i]->message = psprintf("duplicate: repeats element %d of this batch",
 										  sorted[i - 1]->idx);
-			continue;
-		}
-		ids[nids++] = CStringGetTextDatum(sorted[i]->event_id);
-	}
-	arg = PointerGetDatum(construct_array(ids, nids, TEXTOID, -1, false, TYPALIGN_INT));
-	if (SPI_execute_plan(t->ledger_check_plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "event ledger look-up failed");
-	nseen = SPI_processed;
-	if (nseen == 0)
-	{
-		SPI_freetuptable(SPI_tuptable);
-		return;
-	}
-	seen = palloc(sizeof(char *) * nseen);
-	for (i = 0; i < nseen; i++)
-	{
-		bool		isnull;
-
-		seen[i] = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
-													SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	SPI_freetuptable(SPI_tuptable);
-	qsort(seen, nseen, sizeof(char *), cmp_str_ptr);
-	for (i = 0; i < ns; i++)
-	{
-		IngestEvent *ev = sorted[i];
-
-		if (ev->status == 0 &&
-			bsearch(&ev->event_id, seen, nseen, sizeof(char *), cmp_str_ptr) != NULL)
-		{
-			ev->status = 200;
-			ev->message = "duplicate: already ingested";
 		}
 	}
 }
@@ -349,7 +319,23 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
 			continue;
 		e->existed = true;
 		have_stamps = (sb != NULL &&
-					   VARSIZE_ANY_EXHDR(sb) == sizeof(int64) * 2 * tab->nfields);
+					   VARSIZE_ANY_EXHDR(sb) >= sizeof(int64) * 2 * tab->nfields &&
+					   (VARSIZE_ANY_EXHDR(sb) - sizeof(int64) * 2 * tab->nfields) % sizeof(int64) == 0);
+		if (have_stamps)
+		{
+			const char *p = VARDATA_ANY(sb) + sizeof(int64) * 2 * tab->nfields;
+
+			e->nseen = (VARSIZE_ANY_EXHDR(sb) - sizeof(int64) * 2 * tab->nfields) / sizeof(int64);
+			e->maxseen = e->nseen + 4;
+			e->seen = palloc(sizeof(uint64) * e->maxseen);
+			for (i = 0; i < e->nseen; i++)
+			{
+				uint64		hv;
+
+				memcpy(&hv, p + i * sizeof(int64), sizeof(int64));
+				e->seen[i] = pg_ntoh64(hv);
+			}
+		}
 		for (w = 0; w < tab->nwritten; w++)
 		{
 			int			f = tab->written[w];
@@ -398,6 +384,30 @@ merge_value(Entity *e, int f, int cls, TimestampTz ts, uint64 tiebreak, Datum va
 	e->values[f] = value;
 	e->nulls[f] = false;
 	e->dirty = true;
+	e->state_dirty = true;
+}
+
+/*
+ * Has the entity seen this event (by the hash of its id)?  If not,
+ * remember it.
+ */
+static bool
+seen_before(Entity *e, uint64 h)
+{
+	int			i;
+
+	for (i = 0; i < e->nseen; i++)
+		if (e->seen[i] == h)
+			return true;
+	if (e->nseen == e->maxseen)
+	{
+		e->maxseen = e->maxseen ? 2 * e->maxseen : 4;
+		e->seen = e->seen ? repalloc(e->seen, sizeof(uint64) * e->maxseen) :
+			palloc(sizeof(uint64) * e->maxseen);
+	}
+	e->seen[e->nseen++] = h;
+	e->state_dirty = true;
+	return false;
 }
 
 /*
@@ -406,7 +416,7 @@ merge_value(Entity *e, int f, int cls, TimestampTz ts, uint64 tiebreak, Datum va
 static Datum
 stamps_datum(Entity *e, int nfields)
 {
-	Size		len = sizeof(int64) * 2 * nfields;
+	Size		len = sizeof(int64) * (2 * nfields + e->nseen);
 	bytea	   *b = palloc(VARHDRSZ + len);
 	char	   *p = VARDATA(b);
 	int			f;
@@ -420,6 +430,13 @@ stamps_datum(Entity *e, int nfields)
 		memcpy(p, &hv, sizeof(int64));
 		memcpy(p + sizeof(int64), &lv, sizeof(int64));
 		p += 2 * sizeof(int64);
+	}
+	for (f = 0; f < e->nseen; f++)
+	{
+		uint64		hv = pg_hton64(e->seen[f]);
+
+		memcpy(p, &hv, sizeof(int64));
+		p += sizeof(int64);
 	}
 	return PointerGetDatum(b);
 }
@@ -487,7 +504,7 @@ write_state(IngestTarget *t, Entity **order, int nents)
 	{
 		Entity	   *e = order[i];
 
-		if (!e->dirty)
+		if (!e->state_dirty)
 			continue;
 		kinds[k] = CharGetDatum(e->key[0]);
 		keys[k] = CStringGetTextDatum(e->key + 2);
@@ -501,33 +518,6 @@ write_state(IngestTarget *t, Entity **order, int nents)
 	args[2] = PointerGetDatum(construct_array(stamps, k, BYTEAOID, -1, false, TYPALIGN_INT));
 	if (SPI_execute_plan(t->state_upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "writing merge state failed");
-}
-
-/*
- * Record the ids of the applied events in the ledger, sorted, with one
- * insert.
- */
-static void
-write_ledger(IngestTarget *t, IngestEvent *events, int n)
-{
-	IngestEvent **sorted = palloc(sizeof(IngestEvent *) * n);
-	Datum	   *ids = palloc(sizeof(Datum) * n);
-	int			ns = 0;
-	int			i;
-	Datum		arg;
-
-	for (i = 0; i < n; i++)
-		if ((events[i].action == IA_TRACE || events[i].action == IA_OBS) &&
-			events[i].ledgered && events[i].applied)
-			sorted[ns++] = &events[i];
-	if (ns == 0)
-		return;
-	qsort(sorted, ns, sizeof(IngestEvent *), cmp_event_id);
-	for (i = 0; i < ns; i++)
-		ids[i] = CStringGetTextDatum(sorted[i]->event_id);
-	arg = PointerGetDatum(construct_array(ids, ns, TEXTOID, -1, false, TYPALIGN_INT));
-	if (SPI_execute_plan(t->ledger_insert_plan, &arg, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "writing the event ledger failed");
 }
 
 /*
@@ -593,7 +583,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	ingest_target_prepare_plans(t);
 
 	check_projects(t, events, n);
-	check_duplicates(t, events, n);
+	check_batch_duplicates(events, n);
 
 	/* the entities: one per event, one per implied placeholder trace */
 	ents = palloc(sizeof(Entity) * (2 * n + 1));
@@ -653,6 +643,12 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 		kind = (ev->action == IA_TRACE) ? IK_TRACE : IK_OBS;
 		e = find_entity(ents, nents, ev->key);
 		Assert(e != NULL);
+		if (seen_before(e, ev->tiebreak))
+		{
+			ev->status = 200;
+			ev->message = "duplicate: already ingested";
+			continue;
+		}
 		for (f = 0; f < t->tables[kind].nfields; f++)
 		{
 			if (!ev->vals[f].present)
@@ -665,6 +661,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 					e->values[0] = ev->vals[0].value;
 					e->nulls[0] = false;
 					e->dirty = true;
+					e->state_dirty = true;
 				}
 				continue;
 			}
@@ -679,6 +676,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 				te->values[TF_ID] = ev->ph_trace_id;
 				te->nulls[TF_ID] = false;
 				te->dirty = true;
+				te->state_dirty = true;
 			}
 			if (ev->ph_has_project)
 				merge_value(te, TF_PROJECT_ID, FIRST_PLACEHOLDER, ev->ts, ev->tiebreak,
@@ -709,11 +707,10 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 		}
 	}
 
-	/* write: traces before observations (foreign key), then state, ledger */
+	/* write: traces before observations (foreign key), then the state */
 	write_rows(t, IK_TRACE, order, nents);
 	write_rows(t, IK_OBS, order, nents);
 	write_state(t, order, nents);
-	write_ledger(t, events, n);
 	record_liveness(events, n);
 
 	SPI_finish();

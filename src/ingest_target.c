@@ -54,7 +54,6 @@ static IngestTarget target;
 static MemoryContext target_cxt = NULL;
 static bool callbacks_registered = false;
 static Oid	state_relid = InvalidOid;
-static Oid	ledger_relid = InvalidOid;
 
 bool		ingest_careful_conversion = false;
 
@@ -68,7 +67,7 @@ ingest_relcache_callback(Datum arg, Oid relid)
 		relid == target.projects_relid ||
 		relid == target.tables[IK_TRACE].relid ||
 		relid == target.tables[IK_OBS].relid ||
-		relid == state_relid || relid == ledger_relid)
+		relid == state_relid)
 		target.valid = false;
 }
 
@@ -281,14 +280,11 @@ ingest_target_get(void)
 		target.projects_relid == projects &&
 		target.tables[IK_TRACE].relid == traces &&
 		target.tables[IK_OBS].relid == observations &&
-		state_relid == get_relname_relid("ingest_merge_state", extnsp) &&
-		ledger_relid == get_relname_relid("ingest_event_ledger", extnsp))
+		state_relid == get_relname_relid("ingest_merge_state", extnsp))
 		return &target;
 
 	/* Rebuild. */
 	free_plan(&target.project_plan);
-	free_plan(&target.ledger_check_plan);
-	free_plan(&target.ledger_insert_plan);
 	free_plan(&target.state_upsert_plan);
 	free_plan(&target.tables[IK_TRACE].read_plan);
 	free_plan(&target.tables[IK_TRACE].upsert_plan);
@@ -308,11 +304,10 @@ ingest_target_get(void)
 	describe_table(&target.tables[IK_TRACE], traces, trace_columns, TF_COUNT);
 	describe_table(&target.tables[IK_OBS], observations, obs_columns, OF_COUNT);
 	state_relid = get_relname_relid("ingest_merge_state", extnsp);
-	ledger_relid = get_relname_relid("ingest_event_ledger", extnsp);
-	if (!OidIsValid(state_relid) || !OidIsValid(ledger_relid))
+	if (!OidIsValid(state_relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the ingestion tables of schema \"%s\" are missing", SWISPER_SCHEMA_NAME),
+				 errmsg("the ingestion state table of schema \"%s\" are missing", SWISPER_SCHEMA_NAME),
 				 errhint("Recreate the extension with DROP EXTENSION and CREATE EXTENSION.")));
 	target.valid = true;
 	return &target;
@@ -417,20 +412,6 @@ ingest_target_prepare_plans(IngestTarget *t)
 						 quote_identifier(t->project_id_col.colname));
 		argtypes[0] = TEXTARRAYOID;
 		t->project_plan = keep_lookup_plan(sql.data, 1, argtypes);
-	}
-	if (t->ledger_check_plan == NULL)
-	{
-		argtypes[0] = TEXTARRAYOID;
-		t->ledger_check_plan =
-			keep_lookup_plan("SELECT event_id FROM " SWISPER_SCHEMA_NAME ".ingest_event_ledger"
-					  " WHERE event_id = ANY ($1)", 1, argtypes);
-	}
-	if (t->ledger_insert_plan == NULL)
-	{
-		argtypes[0] = TEXTARRAYOID;
-		t->ledger_insert_plan =
-			keep_plan("INSERT INTO " SWISPER_SCHEMA_NAME ".ingest_event_ledger (event_id)"
-					  " SELECT * FROM pg_catalog.unnest($1) ON CONFLICT DO NOTHING", 1, argtypes);
 	}
 	if (t->state_upsert_plan == NULL)
 	{
