@@ -121,6 +121,8 @@ typedef struct IngestTable
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
 	int			nwritten;		/* columns in the upsert, in field order */
 	int			written[INGEST_MAX_FIELDS];
+	int			nread;			/* columns the read fetches: id, first-wins, NOT NULL */
+	int			readcols[INGEST_MAX_FIELDS];
 } IngestTable;
 
 /* Everything the ingestion needs to know about the target schema. */
@@ -208,6 +210,7 @@ extern void ingest_target_prepare_plans(IngestTarget *target);
 extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
 								Datum *out, char **err);
 extern char *ingest_datum_key(IngestColumn *col, Datum value);
+extern bool ingest_first_wins(IngestKind kind, int f);
 
 /* ingest_event.c */
 extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,

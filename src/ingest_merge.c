@@ -64,6 +64,7 @@ typedef struct Entity
 	bool		existed;		/* its row existed before this call */
 	bool		dirty;			/* its row must be written */
 	bool		state_dirty;	/* its merge state must be written */
+	uint32		known;			/* bit per field: values[f] holds the stored value */
 	int			nseen;			/* hashes of the event ids applied to it */
 	int			maxseen;
 	uint64	   *seen;
@@ -80,9 +81,7 @@ typedef struct Entity
 static inline bool
 first_wins(IngestKind kind, int f)
 {
-	if (kind == IK_TRACE)
-		return f == TF_ID || f == TF_PROJECT_ID || f == TF_TIMESTAMP;
-	return f == OF_ID || f == OF_TRACE_ID || f == OF_START_TIME;
+	return ingest_first_wins(kind, f);
 }
 
 static inline int64
@@ -336,11 +335,12 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
 				e->seen[i] = pg_ntoh64(hv);
 			}
 		}
-		for (w = 0; w < tab->nwritten; w++)
+		for (w = 0; w < tab->nread; w++)
 		{
-			int			f = tab->written[w];
+			int			f = tab->readcols[w];
 
 			e->values[f] = SPI_getbinval(tup, desc, w + 2, &e->nulls[f]);
+			e->known |= (1U << f);
 		}
 		for (i = 0; i < tab->nfields; i++)
 		{
@@ -383,6 +383,7 @@ merge_value(Entity *e, int f, int cls, TimestampTz ts, uint64 tiebreak, Datum va
 	e->lo[f] = lo;
 	e->values[f] = value;
 	e->nulls[f] = false;
+	e->known |= (1U << f);
 	e->dirty = true;
 	e->state_dirty = true;
 }
@@ -476,8 +477,21 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 
 			if (e->kind != kind || !e->dirty)
 				continue;
-			elems[k] = e->values[f];
-			nulls[k] = e->nulls[f];
+			/*
+			 * A stored value the merge did not change is passed as NULL:
+			 * the upsert keeps the row's own (COALESCE), without reading
+			 * or recompressing it.
+			 */
+			if (!e->existed || (e->known & (1U << f)))
+			{
+				elems[k] = e->values[f];
+				nulls[k] = e->nulls[f];
+			}
+			else
+			{
+				elems[k] = (Datum) 0;
+				nulls[k] = true;
+			}
 			k++;
 		}
 		args[w] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, col->typid,
@@ -660,6 +674,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 				{
 					e->values[0] = ev->vals[0].value;
 					e->nulls[0] = false;
+					e->known |= 1;
 					e->dirty = true;
 					e->state_dirty = true;
 				}
@@ -675,6 +690,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 			{
 				te->values[TF_ID] = ev->ph_trace_id;
 				te->nulls[TF_ID] = false;
+				te->known |= 1;
 				te->dirty = true;
 				te->state_dirty = true;
 			}

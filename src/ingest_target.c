@@ -216,7 +216,12 @@ describe_table(IngestTable *tab, Oid relid, const char *const *columns, int nfie
 	{
 		describe_column(relid, columns[i], columns[i], &tab->cols[i]);
 		if (tab->cols[i].colname)
+		{
 			tab->written[tab->nwritten++] = i;
+			if (i == 0 || tab->cols[i].notnull ||
+				ingest_first_wins(columns == trace_columns ? IK_TRACE : IK_OBS, i))
+				tab->readcols[tab->nread++] = i;
+		}
 	}
 	if (tab->cols[0].colname == NULL)
 		ereport(ERROR,
@@ -358,8 +363,8 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 	{
 		initStringInfo(&sql);
 		appendStringInfoString(&sql, "SELECT s.stamps");
-		for (i = 0; i < tab->nwritten; i++)
-			appendStringInfo(&sql, ", t.%s", quote_identifier(tab->cols[tab->written[i]].colname));
+		for (i = 0; i < tab->nread; i++)
+			appendStringInfo(&sql, ", t.%s", quote_identifier(tab->cols[tab->readcols[i]].colname));
 		appendStringInfo(&sql, " FROM %s.%s t LEFT JOIN %s.ingest_merge_state s"
 						 " ON s.entity_kind = '%c' AND s.entity_id = t.%s::pg_catalog.text"
 						 " WHERE t.%s = ANY ($1)",
@@ -385,7 +390,7 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 		{
 			const char *qc = quote_identifier(tab->cols[tab->written[i]].colname);
 
-			appendStringInfo(&sql, "%s%s = EXCLUDED.%s", i > 1 ? ", " : "", qc, qc);
+			appendStringInfo(&sql, "%s%s = COALESCE(EXCLUDED.%s, t.%s)", i > 1 ? ", " : "", qc, qc, qc);
 		}
 		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes);
 	}
@@ -619,6 +624,18 @@ bad_int:
 	*err = psprintf("\"%s\" is not an integer in the range of %s",
 					pnstrdup(str, len), format_type_be(col->typid));
 	return false;
+}
+
+/*
+ * Is field f of kind a "first wins" field (id, project, trace id, start
+ * time / trace timestamp)?
+ */
+bool
+ingest_first_wins(IngestKind kind, int f)
+{
+	if (kind == IK_TRACE)
+		return f == TF_ID || f == TF_PROJECT_ID || f == TF_TIMESTAMP;
+	return f == OF_ID || f == OF_TRACE_ID || f == OF_START_TIME;
 }
 
 /*
