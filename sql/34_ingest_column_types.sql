@@ -38,5 +38,20 @@ SELECT * FROM swisper.ingest_batch($$[
    "timestamp": "1762500616.5", "data": {"user_id": "short"}}
 ]$$);
 SELECT id, user_id FROM obs.traces ORDER BY id;
+-- A type whose input function can raise an error (here a domain; in the
+-- product swisper.external_id): the batch converts in one subtransaction,
+-- and only when that fails again value by value, so the bad value is a 400
+-- for its element and the others are stored.
+CREATE DOMAIN obs.model_name AS text CHECK (VALUE <> 'forbidden-model');
+ALTER TABLE obs.observations ALTER COLUMN model TYPE obs.model_name;
+SELECT * FROM swisper.ingest_batch($$[
+  {"event_type": "observation_end", "trace_id": "3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f", "project_id": "7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c",
+   "observation_id": "o-model-1", "timestamp": "1762500617", "data": {"output": {"_llm_model": "forbidden-model"}}},
+  {"event_type": "observation_end", "trace_id": "3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f", "project_id": "7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c",
+   "observation_id": "o-model-2", "timestamp": "1762500617", "data": {"output": {"_llm_model": "allowed-model"}}}
+]$$);
+SELECT * FROM swisper.update_observation('o-model-3', '{"model": "forbidden-model", "end_time": "2025-11-07T07:30:17Z"}',
+                                         '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c');
+SELECT id, model FROM obs.observations WHERE id LIKE 'o-model-%' ORDER BY id;
 RESET TimeZone;
 RESET swisper.table_schema;

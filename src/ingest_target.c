@@ -611,6 +611,10 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 					RollbackAndReleaseCurrentSubTransaction();
 					MemoryContextSwitchTo(oldcxt);
 					CurrentResourceOwner = oldowner;
+					/* only bad data is the element's fault; rethrow the rest */
+					if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
+						ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+						ReThrowError(edata);
 					*err = edata->message;
 				}
 				PG_END_TRY();
