@@ -50,3 +50,7 @@ SELECT * FROM swisper.ingest_batch('"x"');
 -- Empty batch, NULL batch: no rows.
 SELECT * FROM swisper.ingest_batch('[]');
 SELECT * FROM swisper.ingest_batch(NULL);
+-- Merging needs a snapshot per statement: not in REPEATABLE READ.
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT * FROM swisper.ingest_batch('[{"event_type": "heartbeat", "project_id": "7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c", "timestamp": "1"}]');
+ROLLBACK;

@@ -36,6 +36,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -87,7 +88,10 @@ first_wins(IngestKind kind, int f)
 static inline int64
 stamp_hi(int cls, TimestampTz ts)
 {
-	return ((int64) cls << 56) | ((ts + TS_BIAS) & TS_MASK);
+	/* 56 bits hold years 1429 to 3713; clamp the rest so order is kept */
+	ts = Max(ts, -TS_BIAS);
+	ts = Min(ts, TS_MASK - TS_BIAS);
+	return ((int64) cls << 56) | (ts + TS_BIAS);
 }
 
 static int
@@ -590,6 +594,17 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	int			nuniq;
 	int			i;
 	int			f;
+
+	/*
+	 * Each entity is read after its lock is taken, which shows the writes of
+	 * the batch that held the lock before only with a fresh snapshot.
+	 */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("swisper ingestion must run at isolation level READ COMMITTED"),
+				 errdetail("Merging reads each entity after locking it, which needs a snapshot per statement."),
+				 errhint("Call it outside REPEATABLE READ and SERIALIZABLE transactions.")));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
