@@ -539,34 +539,52 @@ write_state(IngestTarget *t, Entity **order, int nents)
 }
 
 /*
+ * Does the event count as liveness of its project?
+ */
+static inline bool
+counts_as_liveness(IngestEvent *ev)
+{
+	return ev->action != IA_NONE && ev->action != IA_IGNORE && ev->status != 400 &&
+		ev->status != 404 && ev->project_id != NULL;
+}
+
+static int
+cmp_event_project(const void *a, const void *b)
+{
+	const IngestEvent *x = *(const IngestEvent *const *) a;
+	const IngestEvent *y = *(const IngestEvent *const *) b;
+
+	return strcmp(x->project_id, y->project_id);
+}
+
+/*
  * Report liveness: once per project of the batch, with its latest event
  * timestamp (events of unknown projects and invalid events do not count).
+ * Projects go in name order, so that concurrent batches take the locks of
+ * the interim upsert in one order.
  */
 static void
 record_liveness(IngestEvent *events, int n)
 {
-	bool	   *done = palloc0(sizeof(bool) * n);
-	int			i,
-				j;
+	IngestEvent **sorted = palloc(sizeof(IngestEvent *) * (n + 1));
+	int			ns = 0;
+	int			i = 0;
 
 	for (i = 0; i < n; i++)
+		if (counts_as_liveness(&events[i]))
+			sorted[ns++] = &events[i];
+	qsort(sorted, ns, sizeof(IngestEvent *), cmp_event_project);
+	i = 0;
+	while (i < ns)
 	{
-		IngestEvent *best;
+		IngestEvent *best = sorted[i];
 		IngestEvent *hb = NULL;
+		int			j;
 
-		if (done[i] || events[i].action == IA_NONE || events[i].action == IA_IGNORE ||
-			events[i].status == 400 || events[i].status == 404 || events[i].project_id == NULL)
-			continue;
-		best = &events[i];
-		for (j = i; j < n; j++)
+		for (j = i; j < ns && strcmp(sorted[j]->project_id, sorted[i]->project_id) == 0; j++)
 		{
-			IngestEvent *ev = &events[j];
+			IngestEvent *ev = sorted[j];
 
-			if (done[j] || ev->action == IA_NONE || ev->action == IA_IGNORE ||
-				ev->status == 400 || ev->status == 404 || ev->project_id == NULL ||
-				strcmp(ev->project_id, events[i].project_id) != 0)
-				continue;
-			done[j] = true;
 			if (ev->ts > best->ts)
 				best = ev;
 			if (ev->action == IA_HEARTBEAT && (hb == NULL || ev->ts > hb->ts))
@@ -577,6 +595,7 @@ record_liveness(IngestEvent *events, int n)
 						 hb ? hb->app_version : NULL,
 						 hb ? hb->sdk_version : NULL,
 						 hb != NULL);
+		i = j;
 	}
 }
 
