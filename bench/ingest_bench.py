@@ -1,0 +1,364 @@
+#!/usr/bin/python3
+"""Benchmark of swisper.ingest_batch() against three baselines, measured in
+the same run on the same generated traffic (issue 4, item 3):
+
+  (a) swisper.ingest_batch() with batches of 50 and of 1,000 events;
+  (b) COPY of the final rows into the same tables with the same indexes
+      (the physical limit);
+  (c) a set-based SQL merge written here (jsonb_to_recordset plus
+      INSERT ... ON CONFLICT DO UPDATE), batches of 50;
+  (d) one statement per event, one round trip each (the old consumer).
+
+Traffic: traces of ten observations (an AGENT root, SPANs, GENERATIONs with
+1-4 KB of state, TOOLs, one error), start and end events in the SDK's stream
+format, 5% out of order, 2% duplicated.  Prints events/s and ratios; asserts
+nothing about time.  Uses libpq environment variables (PGHOST, PGPORT, ...).
+
+    bench/ingest_bench.py [--events N] [--quick]
+"""
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import sys
+import time
+import uuid
+
+import asyncpg
+
+PROJECT = "7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c"
+WORDS = ("calendar meeting tomorrow standup agent memory tool result user assistant "
+         "summary intent classify route answer question context retrieval window "
+         "token model prompt completion latency error retry").split()
+KINDS = ["SPAN", "GENERATION", "TOOL", "SPAN", "GENERATION", "TOOL", "GENERATION", "SPAN", "EVENT"]
+
+
+def text(rnd, size):
+    out = []
+    n = 0
+    while n < size:
+        w = rnd.choice(WORDS)
+        out.append(w)
+        n += len(w) + 1
+    return " ".join(out)
+
+
+def iso(ts):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + ".%06d" % int(round((ts % 1) * 1e6) % 1000000)
+
+
+def generate(n_events, seed=42):
+    """SDK stream entries for about n_events events, in publishing order."""
+    rnd = random.Random(seed)
+    events = []
+    start = 1762500000.0
+    while len(events) < n_events:
+        tid = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        t0 = start
+        start += rnd.uniform(0.01, 0.05)
+        evs = [(t0, {"event_type": "trace_start", "trace_id": tid, "project_id": PROJECT,
+                     "data": {"name": "chat request", "user_id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                              "session_id": "chat-%d" % rnd.randrange(1000), "timestamp": iso(t0)}})]
+        root = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        err_at = rnd.randrange(len(KINDS))
+        t = t0 + 0.001
+        evs.append((t, {"event_type": "observation_start", "trace_id": tid, "project_id": PROJECT,
+                        "observation_id": root,
+                        "data": {"name": "global_supervisor", "type": "AGENT", "parent_observation_id": None,
+                                 "input": {"user_message": text(rnd, 80)}, "start_time": iso(t)}}))
+        for i, kind in enumerate(KINDS):
+            oid = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+            ts = t + 0.001 + i * 0.05
+            data = {"name": "%s_%d" % (kind.lower(), i), "type": kind, "parent_observation_id": root,
+                    "start_time": iso(ts)}
+            if kind == "GENERATION":
+                data["input"] = {"messages": [{"role": "user", "content": text(rnd, rnd.randint(1000, 4000))}]}
+            else:
+                data["input"] = {"args": text(rnd, 100)}
+            evs.append((ts, {"event_type": "observation_start", "trace_id": tid, "project_id": PROJECT,
+                             "observation_id": oid, "data": data}))
+            te = ts + rnd.uniform(0.005, 0.04)
+            if i == err_at:
+                evs.append((te, {"event_type": "observation_error", "trace_id": tid, "project_id": PROJECT,
+                                 "observation_id": oid,
+                                 "data": {"level": "ERROR", "error": "TimeoutError", "status_message": "TimeoutError",
+                                          "end_time": iso(te)}}))
+            else:
+                out = {"result": text(rnd, 200)}
+                if kind == "GENERATION":
+                    out = {"answer": text(rnd, rnd.randint(500, 2000)), "_llm_model": "inference-llama4-maverick",
+                           "_llm_tokens": {"prompt": 700, "completion": 112, "total": 812}}
+                evs.append((te, {"event_type": "observation_end", "trace_id": tid, "project_id": PROJECT,
+                                 "observation_id": oid, "data": {"output": out, "level": "DEFAULT", "end_time": iso(te)}}))
+        tr = t + len(KINDS) * 0.05 + 0.05
+        evs.append((tr, {"event_type": "observation_end", "trace_id": tid, "project_id": PROJECT,
+                         "observation_id": root, "data": {"output": {"answer": text(rnd, 200)}, "level": "DEFAULT",
+                                                           "end_time": iso(tr)}}))
+        for ts, e in evs:
+            e["timestamp"] = "%.6f" % ts
+        events.extend(e for _, e in evs)
+    events.sort(key=lambda e: float(e["timestamp"]))
+    events = events[:n_events]
+    # 5% out of order: swapped with one of the next 20
+    for i in range(len(events)):
+        if rnd.random() < 0.05:
+            j = min(len(events) - 1, i + rnd.randint(1, 20))
+            events[i], events[j] = events[j], events[i]
+    # 2% duplicated: delivered again up to 100 events later
+    out = []
+    pending = []
+    for i, e in enumerate(events):
+        out.append(e)
+        if rnd.random() < 0.02:
+            pending.append((i + rnd.randint(1, 100), e))
+        still = []
+        for at, d in pending:
+            if at <= i:
+                out.append(d)
+            else:
+                still.append((at, d))
+        pending = still
+    out.extend(d for _, d in pending)
+    return out
+
+
+SETUP = """
+DROP EXTENSION IF EXISTS swisper_ext CASCADE;
+DROP SCHEMA IF EXISTS swisper CASCADE;
+"""
+
+
+async def reset(conn):
+    await conn.execute("TRUNCATE observations, traces, swisper.ingest_merge_state,"
+                       " swisper.project_last_seen")
+    await conn.execute("DELETE FROM projects WHERE id <> ALL($1)", [PROJECT, "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f"])
+    await conn.execute("CHECKPOINT")
+
+
+async def digest(conn):
+    return await conn.fetchval(
+        "SELECT md5((SELECT string_agg(t::text, '|' ORDER BY id) FROM traces t) || '#' ||"
+        " (SELECT string_agg(o::text, '|' ORDER BY id) FROM observations o))")
+
+
+async def run_ingest(conn, batches):
+    t = time.perf_counter()
+    bad = 0
+    for b in batches:
+        rows = await conn.fetch("SELECT status FROM swisper.ingest_batch($1::text::jsonb)", b)
+        bad += sum(1 for r in rows if r["status"] not in (200, 201, 202))
+    return time.perf_counter() - t, bad
+
+
+SQL_TRACES = """
+WITH ev AS (SELECT * FROM jsonb_to_recordset($1::text::jsonb)
+            AS x(event_type text, trace_id text, observation_id text, project_id text, "timestamp" text, data jsonb)),
+src AS (
+  SELECT DISTINCT ON (trace_id) trace_id AS id, data->>'name' AS name, data->>'user_id' AS user_id,
+         data->>'session_id' AS session_id, project_id,
+         coalesce((data->>'timestamp')::timestamp,
+                  to_timestamp("timestamp"::float8) AT TIME ZONE 'UTC') AS ts, true AS real
+  FROM ev WHERE event_type = 'trace_start' AND trace_id IS NOT NULL
+  ORDER BY trace_id, "timestamp"::float8
+),
+ph AS (
+  SELECT DISTINCT ON (trace_id) trace_id AS id, NULL, NULL, NULL, project_id,
+         to_timestamp("timestamp"::float8) AT TIME ZONE 'UTC', false
+  FROM ev WHERE event_type LIKE 'observation%' AND trace_id NOT IN (SELECT id FROM src)
+  ORDER BY trace_id, "timestamp"::float8
+)
+INSERT INTO traces AS t (id, name, user_id, session_id, project_id, "timestamp")
+SELECT id, name, user_id, session_id, project_id, ts FROM (SELECT * FROM src UNION ALL SELECT * FROM ph) u
+ON CONFLICT (id) DO UPDATE SET
+  name = coalesce(EXCLUDED.name, t.name), user_id = coalesce(EXCLUDED.user_id, t.user_id),
+  session_id = coalesce(EXCLUDED.session_id, t.session_id),
+  "timestamp" = CASE WHEN EXCLUDED.name IS NOT NULL THEN EXCLUDED."timestamp" ELSE t."timestamp" END
+"""
+
+SQL_OBS = """
+WITH ev AS (SELECT * FROM jsonb_to_recordset($1::text::jsonb)
+            AS x(event_type text, trace_id text, observation_id text, project_id text, "timestamp" text, data jsonb)),
+o AS (
+  SELECT observation_id AS id, max(trace_id) AS trace_id,
+         max(data->>'parent_observation_id') AS parent,
+         coalesce(max(data->>'type') FILTER (WHERE event_type <> 'observation_start'), max(data->>'type')) AS type,
+         max(data->>'name') AS name,
+         coalesce(min((data->>'start_time')::timestamp),
+                  min(to_timestamp("timestamp"::float8) AT TIME ZONE 'UTC')) AS start_time,
+         max((data->>'end_time')::timestamp) AS end_time,
+         (array_agg(data->'input' ORDER BY "timestamp") FILTER (WHERE data ? 'input'))[1] AS input,
+         (array_agg(data->'output' ORDER BY "timestamp" DESC) FILTER (WHERE data ? 'output'))[1] AS output,
+         max(coalesce(data->>'model', data->'output'->>'_llm_model')) AS model,
+         max((data->'output'->'_llm_tokens'->>'prompt')::int) AS pt,
+         max((data->'output'->'_llm_tokens'->>'completion')::int) AS ct,
+         max((data->'output'->'_llm_tokens'->>'total')::int) AS tt,
+         CASE WHEN bool_or(event_type = 'observation_error') THEN 'ERROR'
+              ELSE max(data->>'level') END AS level,
+         max(coalesce(data->>'status_message', data->>'error')) AS status_message
+  FROM ev WHERE event_type LIKE 'observation%'
+  GROUP BY observation_id
+)
+INSERT INTO observations AS t (id, trace_id, parent_observation_id, type, name, start_time, end_time, input, output,
+                               model, prompt_tokens, completion_tokens, total_tokens, level, status_message)
+SELECT id, trace_id, parent, coalesce(type, 'SPAN')::observationtype, name, start_time, end_time, input::json,
+       output::json, model, pt, ct, tt, coalesce(level, 'DEFAULT'), status_message FROM o
+ON CONFLICT (id) DO UPDATE SET
+  trace_id = coalesce(t.trace_id, EXCLUDED.trace_id),
+  parent_observation_id = coalesce(EXCLUDED.parent_observation_id, t.parent_observation_id),
+  type = CASE WHEN EXCLUDED.end_time IS NOT NULL THEN EXCLUDED.type ELSE t.type END,
+  name = coalesce(EXCLUDED.name, t.name),
+  start_time = least(t.start_time, EXCLUDED.start_time),
+  end_time = coalesce(EXCLUDED.end_time, t.end_time),
+  input = coalesce(EXCLUDED.input, t.input),
+  output = coalesce(EXCLUDED.output, t.output),
+  model = coalesce(EXCLUDED.model, t.model),
+  prompt_tokens = coalesce(EXCLUDED.prompt_tokens, t.prompt_tokens),
+  completion_tokens = coalesce(EXCLUDED.completion_tokens, t.completion_tokens),
+  total_tokens = coalesce(EXCLUDED.total_tokens, t.total_tokens),
+  level = CASE WHEN t.level = 'ERROR' THEN t.level ELSE EXCLUDED.level END,
+  status_message = coalesce(EXCLUDED.status_message, t.status_message)
+"""
+
+
+async def run_setbased(conn, batches):
+    t = time.perf_counter()
+    st1 = await conn.prepare(SQL_TRACES)
+    st2 = await conn.prepare(SQL_OBS)
+    for b in batches:
+        async with conn.transaction():
+            await st1.fetch(b)
+            await st2.fetch(b)
+    return time.perf_counter() - t
+
+
+SQL_ONE_TRACE = """
+INSERT INTO traces AS t (id, name, user_id, session_id, project_id, "timestamp")
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, user_id = EXCLUDED.user_id,
+  session_id = EXCLUDED.session_id, "timestamp" = EXCLUDED."timestamp"
+"""
+SQL_ONE_OBS = """
+WITH ph AS (INSERT INTO traces (id, project_id, "timestamp") VALUES ($2, $14, $6) ON CONFLICT DO NOTHING)
+INSERT INTO observations AS t (id, trace_id, parent_observation_id, type, name, start_time, end_time, input, output,
+                               model, prompt_tokens, total_tokens, level, status_message)
+VALUES ($1, $2, $3, coalesce($4, 'SPAN')::observationtype, $5, $6, $7, $8::text::json, $9::text::json, $10, $11, $12,
+        coalesce($13, 'DEFAULT'), $15)
+ON CONFLICT (id) DO UPDATE SET
+  type = coalesce($4::observationtype, t.type), name = coalesce(EXCLUDED.name, t.name),
+  end_time = coalesce(EXCLUDED.end_time, t.end_time), output = coalesce(EXCLUDED.output, t.output),
+  model = coalesce(EXCLUDED.model, t.model), prompt_tokens = coalesce(EXCLUDED.prompt_tokens, t.prompt_tokens),
+  total_tokens = coalesce(EXCLUDED.total_tokens, t.total_tokens), level = coalesce($13, t.level),
+  status_message = coalesce(EXCLUDED.status_message, t.status_message),
+  input = coalesce(EXCLUDED.input, t.input)
+"""
+
+
+def ts_of(s):
+    import datetime
+    return datetime.datetime.utcfromtimestamp(float(s))
+
+
+def parse_ts(s):
+    import datetime
+    return datetime.datetime.fromisoformat(s) if s else None
+
+
+async def run_per_event(conn, events):
+    st_t = await conn.prepare(SQL_ONE_TRACE)
+    st_o = await conn.prepare(SQL_ONE_OBS)
+    t = time.perf_counter()
+    for e in events:
+        d = e.get("data") or {}
+        et = e["event_type"]
+        if et == "trace_start":
+            await st_t.fetch(e["trace_id"], d.get("name"), d.get("user_id"), d.get("session_id"), e["project_id"],
+                             parse_ts(d.get("timestamp")) or ts_of(e["timestamp"]))
+        elif et.startswith("observation"):
+            out = d.get("output") if isinstance(d.get("output"), dict) else {}
+            tok = out.get("_llm_tokens") or {}
+            await st_o.fetch(e["observation_id"], e["trace_id"], d.get("parent_observation_id"),
+                             d.get("type") if et != "observation_start" or True else None, d.get("name"),
+                             parse_ts(d.get("start_time")) or ts_of(e["timestamp"]), parse_ts(d.get("end_time")),
+                             json.dumps(d["input"]) if "input" in d else None,
+                             json.dumps(d["output"]) if "output" in d else None,
+                             out.get("_llm_model"), tok.get("prompt"), tok.get("total"),
+                             "ERROR" if et == "observation_error" else d.get("level"), e["project_id"],
+                             d.get("status_message"))
+    return time.perf_counter() - t
+
+
+async def run_copy(conn):
+    tr = await conn.fetch("SELECT * FROM traces")
+    ob = await conn.fetch("SELECT * FROM observations")
+    tcols = list(tr[0].keys())
+    ocols = list(ob[0].keys())
+    await reset(conn)
+    t = time.perf_counter()
+    await conn.copy_records_to_table("traces", records=[tuple(r) for r in tr], columns=tcols)
+    await conn.copy_records_to_table("observations", records=[tuple(r) for r in ob], columns=ocols)
+    return time.perf_counter() - t, len(tr), len(ob)
+
+
+async def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=200000)
+    ap.add_argument("--quick", action="store_true", help="10,000 events (a dev run of well under a minute)")
+    ap.add_argument("--schema", default="test/fixtures/observability_schema.sql")
+    args = ap.parse_args()
+    n = 10000 if args.quick else args.events
+
+    admin = await asyncpg.connect(database="postgres")
+    await admin.execute("DROP DATABASE IF EXISTS swisper_bench")
+    await admin.execute("CREATE DATABASE swisper_bench")
+    await admin.close()
+    conn = await asyncpg.connect(database="swisper_bench")
+    await conn.execute(open(args.schema).read())
+    await conn.execute("ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user; CREATE EXTENSION swisper_ext")
+
+    events = generate(n)
+    raw = [json.dumps(e) for e in events]
+    mb = sum(len(r) for r in raw) / 1e6
+    print("# %d events (%.1f MB of JSON), %d traces" %
+          (len(events), mb, sum(1 for e in events if e["event_type"] == "trace_start")))
+
+    def batches(size):
+        return ["[" + ",".join(raw[i:i + size]) + "]" for i in range(0, len(raw), size)]
+
+    res = {}
+    await reset(conn)
+    secs, bad = await run_ingest(conn, batches(50))
+    res["a50"] = len(events) / secs
+    d50 = await digest(conn)
+    print("(a) ingest_batch, batches of 50:    %9.0f events/s  (%.2f s, %d refused)" % (res["a50"], secs, bad))
+
+    csecs, ntr, nob = await run_copy(conn)
+    res["b"] = len(events) / csecs
+    print("(b) COPY of the final rows:         %9.0f events/s  (%.2f s for %d traces + %d observations)" %
+          (res["b"], csecs, ntr, nob))
+
+    await reset(conn)
+    secs, bad = await run_ingest(conn, batches(1000))
+    res["a1000"] = len(events) / secs
+    d1000 = await digest(conn)
+    print("(a) ingest_batch, batches of 1,000: %9.0f events/s  (%.2f s, %d refused)" % (res["a1000"], secs, bad))
+    print("#   same rows with batches of 50 and of 1,000: %s" % (d50 == d1000))
+
+    await reset(conn)
+    secs = await run_setbased(conn, batches(50))
+    res["c"] = len(events) / secs
+    print("(c) set-based SQL merge, 50:        %9.0f events/s  (%.2f s)" % (res["c"], secs))
+
+    await reset(conn)
+    secs = await run_per_event(conn, events)
+    res["d"] = len(events) / secs
+    print("(d) one statement per event:        %9.0f events/s  (%.2f s)" % (res["d"], secs))
+
+    for a in ("a50", "a1000"):
+        print("ratios %-6s (a)/(b) = %.2f   (a)/(c) = %.2f   (a)/(d) = %.2f   ms/event = %.4f" %
+              (a, res[a] / res["b"], res[a] / res["c"], res[a] / res["d"], 1000.0 / res[a]))
+    await conn.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

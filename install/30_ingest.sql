@@ -1,0 +1,83 @@
+-- Ingestion (issue 4): swisper.ingest_batch() and the single-event functions
+-- of the HTTP API, written in C (src/ingest_*.c), and the table they
+-- keep in schema swisper: the per-entity merge state, which also records
+-- the events applied to each entity (duplicate detection).
+
+-- For every entity written by the ingestion, the stamp of the value each
+-- field holds: (class, event timestamp, tie-break) packed as two
+-- big-endian int64 per field, then the 64-bit hashes of the ids of the
+-- events applied to it.  This is what makes the merge independent of
+-- arrival order across calls, and re-deliveries recognisable.
+CREATE TABLE @extschema@.ingest_merge_state (
+    entity_kind "char"  NOT NULL CHECK (entity_kind IN ('t', 'o')),
+    entity_id   text    NOT NULL,
+    stamps      bytea   NOT NULL,
+    PRIMARY KEY (entity_kind, entity_id)
+);
+COMMENT ON TABLE @extschema@.ingest_merge_state IS
+    'Merge state of each ingested trace (t) and observation (o): per field the stamp (class, event timestamp, tie-break) of the stored value, then the hashes of the applied event ids';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.ingest_merge_state', '');
+REVOKE ALL ON TABLE @extschema@.ingest_merge_state FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.ingest_batch(events jsonb, project_id text DEFAULT NULL)
+RETURNS TABLE (idx integer, event_id text, status integer, message text)
+AS 'MODULE_PATHNAME', 'ingest_batch'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.ingest_batch(jsonb, text) IS
+    'Ingest a batch of SDK stream entries and Langfuse envelopes (an array, or {"batch": [...]}); one (idx, event_id, status, message) row per element, in input order';
+
+CREATE FUNCTION @extschema@.create_trace(body jsonb, project_id text DEFAULT NULL)
+RETURNS TABLE (idx integer, event_id text, status integer, message text)
+AS 'MODULE_PATHNAME', 'ingest_create_trace'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.create_trace(jsonb, text) IS
+    'Ingest the body of POST /api/v1/traces; returns one row as ingest_batch does';
+
+CREATE FUNCTION @extschema@.create_observation(body jsonb, project_id text DEFAULT NULL)
+RETURNS TABLE (idx integer, event_id text, status integer, message text)
+AS 'MODULE_PATHNAME', 'ingest_create_observation'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.create_observation(jsonb, text) IS
+    'Ingest the body of POST /api/v1/observations; returns one row as ingest_batch does';
+
+CREATE FUNCTION @extschema@.update_observation(observation_id text, body jsonb, project_id text DEFAULT NULL)
+RETURNS TABLE (idx integer, event_id text, status integer, message text)
+AS 'MODULE_PATHNAME', 'ingest_update_observation'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.update_observation(text, jsonb, text) IS
+    'Ingest the body of PATCH /api/v1/observations/{id}; returns one row as ingest_batch does';
+
+-- Housekeeping: delete the merge state of entities whose rows are gone
+-- (deleted traces and observations).  Returns the number of rows removed.
+CREATE FUNCTION @extschema@.ingest_prune()
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tschema text := coalesce(nullif(current_setting('swisper.table_schema', true), ''), 'public');
+    n1 bigint;
+    n2 bigint;
+BEGIN
+    EXECUTE format('DELETE FROM swisper.ingest_merge_state s WHERE s.entity_kind = ''t''
+                    AND NOT EXISTS (SELECT 1 FROM %I.traces t WHERE t.id::text = s.entity_id)', tschema);
+    GET DIAGNOSTICS n1 = ROW_COUNT;
+    EXECUTE format('DELETE FROM swisper.ingest_merge_state s WHERE s.entity_kind = ''o''
+                    AND NOT EXISTS (SELECT 1 FROM %I.observations o WHERE o.id::text = s.entity_id)', tschema);
+    GET DIAGNOSTICS n2 = ROW_COUNT;
+    RETURN n1 + n2;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.ingest_prune() IS
+    'Delete the merge state of deleted traces and observations; returns the number of rows removed';
+
+REVOKE EXECUTE ON FUNCTION @extschema@.ingest_batch(jsonb, text),
+    @extschema@.create_trace(jsonb, text),
+    @extschema@.create_observation(jsonb, text),
+    @extschema@.update_observation(text, jsonb, text),
+    @extschema@.ingest_prune() FROM PUBLIC;

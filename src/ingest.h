@@ -1,0 +1,227 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.h
+ *	  Declarations shared by the files of the ingestion capability.
+ *
+ * ingest_target.c  knows the target tables (catalog look-ups, converters,
+ *                  saved SPI plans, invalidation);
+ * ingest_event.c   turns one JSON element (stream entry, Langfuse envelope
+ *                  or HTTP body) into a validated IngestEvent;
+ * ingest_merge.c   the one merge routine: projects, duplicates, locks, the
+ *                  order-independent merge and the set-based writes;
+ * ingest_sql.c     the SQL entry points.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SWISPER_INGEST_H
+#define SWISPER_INGEST_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+/* Entity kinds; also the first character of an entity key. */
+typedef enum IngestKind
+{
+	IK_TRACE = 0,
+	IK_OBS = 1
+} IngestKind;
+
+/* Logical fields of a trace. */
+typedef enum TraceField
+{
+	TF_ID,
+	TF_PROJECT_ID,
+	TF_TIMESTAMP,
+	TF_NAME,
+	TF_USER_ID,
+	TF_SESSION_ID,
+	TF_INPUT,
+	TF_OUTPUT,
+	TF_META,
+	TF_TAGS,
+	TF_COUNT
+} TraceField;
+
+/* Logical fields of an observation. */
+typedef enum ObsField
+{
+	OF_ID,
+	OF_TRACE_ID,
+	OF_START_TIME,
+	OF_PARENT_ID,
+	OF_TYPE,
+	OF_NAME,
+	OF_END_TIME,
+	OF_COMPLETION_START_TIME,
+	OF_INPUT,
+	OF_OUTPUT,
+	OF_META,
+	OF_MODEL,
+	OF_MODEL_PARAMETERS,
+	OF_PROMPT_TOKENS,
+	OF_COMPLETION_TOKENS,
+	OF_TOTAL_TOKENS,
+	OF_LEVEL,
+	OF_STATUS_MESSAGE,
+	OF_COUNT
+} ObsField;
+
+#define INGEST_MAX_FIELDS	OF_COUNT
+
+/* How a column's value is made from JSON. */
+typedef enum ColClass
+{
+	CC_TEXT,					/* text, varchar(n), bpchar(n): length-checked */
+	CC_UUID,
+	CC_JSON,
+	CC_JSONB,
+	CC_TIMESTAMP,				/* timestamp (UTC wall clock) */
+	CC_TIMESTAMPTZ,
+	CC_INT2,
+	CC_INT4,
+	CC_INT8,
+	CC_ENUM,
+	CC_OTHER					/* anything else: the type's input function */
+} ColClass;
+
+/* One target column, as the catalog describes it. */
+typedef struct IngestColumn
+{
+	const char *field;			/* logical field name (for messages) */
+	char	   *colname;		/* NULL: the table lacks this column */
+	AttrNumber	attnum;
+	Oid			typid;
+	int32		typmod;
+	Oid			arraytypid;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	bool		notnull;
+	ColClass	cclass;
+	int			maxchars;		/* CC_TEXT: typmod length, or -1 */
+	FmgrInfo	infunc;
+	Oid			ioparam;
+	FmgrInfo	outfunc;
+	int			nlabels;		/* CC_ENUM */
+	char	  **labels;
+	Oid		   *labeloids;
+} IngestColumn;
+
+/* One target table. */
+typedef struct IngestTable
+{
+	Oid			relid;
+	int			nfields;
+	IngestColumn cols[INGEST_MAX_FIELDS];
+	SPIPlanPtr	read_plan;		/* existing rows + merge state, by id */
+	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
+	int			nwritten;		/* columns in the upsert, in field order */
+	int			written[INGEST_MAX_FIELDS];
+	int			nread;			/* columns the read fetches: id, first-wins, NOT NULL */
+	int			readcols[INGEST_MAX_FIELDS];
+} IngestTable;
+
+/* Everything the ingestion needs to know about the target schema. */
+typedef struct IngestTarget
+{
+	bool		valid;
+	char	   *schema;
+	Oid			projects_relid;
+	IngestColumn project_id_col;	/* projects.id */
+	bool		projects_has_deleted_at;
+	IngestTable tables[2];		/* by IngestKind */
+	bool		has_other;		/* some column needs a foreign input function */
+	SPIPlanPtr	project_plan;
+	SPIPlanPtr	state_upsert_plan;
+} IngestTarget;
+
+/* What an event does once valid. */
+typedef enum IngestAction
+{
+	IA_NONE,					/* invalid: status/message set */
+	IA_TRACE,
+	IA_OBS,
+	IA_HEARTBEAT,
+	IA_IGNORE					/* accepted and ignored (sdk-log) */
+} IngestAction;
+
+/* Precedence classes of "latest wins" fields (higher wins). */
+#define PREC_DEFAULT	0		/* a column default (level DEFAULT, type SPAN) */
+#define PREC_START		1		/* start, create, update */
+#define PREC_END		2		/* observation_end */
+#define PREC_ERROR		3		/* observation_error */
+
+/* Classes of "first wins" fields (lower wins). */
+#define FIRST_EXPLICIT		0	/* the event names the value */
+#define FIRST_DERIVED		1	/* taken from the event's own timestamp */
+#define FIRST_PLACEHOLDER	2	/* a placeholder trace made for an observation */
+
+/* One field value carried by an event, already of the column's type. */
+typedef struct IngestValue
+{
+	bool		present;
+	int8		cls;			/* precedence (latest wins) or class (first wins) */
+	Datum		value;
+} IngestValue;
+
+/* One input element, parsed and validated. */
+typedef struct IngestEvent
+{
+	int			idx;
+	char	   *event_id;
+	int			status;			/* 0 until decided */
+	char	   *message;
+	IngestAction action;
+	bool		ledgered;		/* recorded in its entity's list of applied events */
+	bool		applied;		/* merged into an entity by this call */
+	char	   *project_id;
+	TimestampTz ts;				/* the event's own timestamp */
+	uint64		tiebreak;
+	int			prec;			/* PREC_* of its latest-wins values */
+	char	   *key;			/* entity key "t:<id>" / "o:<id>" */
+	IngestValue vals[INGEST_MAX_FIELDS];
+	/* the placeholder trace an observation event implies, if any */
+	char	   *ph_key;
+	Datum		ph_trace_id;
+	Datum		ph_project;
+	TimestampTz ph_ts;
+	bool		ph_has_project;
+	/* heartbeat details */
+	char	   *environment;
+	char	   *app_version;
+	char	   *sdk_version;
+} IngestEvent;
+
+/* The HTTP bodies the single-event functions accept. */
+typedef enum HttpKind
+{
+	HTTP_CREATE_TRACE,
+	HTTP_CREATE_OBSERVATION,
+	HTTP_UPDATE_OBSERVATION
+} HttpKind;
+
+/* ingest_target.c */
+extern IngestTarget *ingest_target_get(void);
+extern void ingest_target_prepare_plans(IngestTarget *target);
+extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
+								Datum *out, char **err);
+extern char *ingest_datum_key(IngestColumn *col, Datum value);
+extern bool ingest_first_wins(IngestKind kind, int f);
+
+/* ingest_event.c */
+extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,
+								 const char *default_project, IngestEvent *ev);
+extern void ingest_parse_http(IngestTarget *target, HttpKind kind, Jsonb *body,
+							  const char *observation_id,
+							  const char *default_project, IngestEvent *ev);
+extern bool ingest_parse_timestamp(const char *s, int len, TimestampTz *out);
+extern bool ingest_careful_conversion;
+
+/* ingest_merge.c */
+extern void ingest_apply(IngestTarget *target, IngestEvent *events, int nevents);
+
+#endif							/* SWISPER_INGEST_H */

@@ -1,0 +1,1139 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest_event.c
+ *	  Turn one input element into a validated IngestEvent: a stream entry
+ *	  as the SDK publishes it, a Langfuse-style envelope, or the body of an
+ *	  HTTP request.  Every field is converted here into the type of its
+ *	  target column, so that nothing can fail once the writing starts.
+ *
+ * Nothing here raises an error for bad input: an invalid element gets
+ * status 400 and a message "<field>: <what was wrong>".  Values are read
+ * with the jsonb C API, never through SQL.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "common/hashfn.h"
+#include "common/jsonapi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "ingest.h"
+
+/* Shorthands for the tables of a target. */
+#define TRACES(t)	(&(t)->tables[IK_TRACE])
+#define OBS(t)		(&(t)->tables[IK_OBS])
+
+/* Levels the platform knows. */
+static const char *const known_levels[] = {"DEBUG", "DEFAULT", "WARNING", "ERROR"};
+
+/* Langfuse types this project does not store (yet). */
+static const char *const unstored_types[] = {"score-create", "dataset-item-create",
+"dataset-run-item-create"};
+
+/*
+ * Mark an event invalid (or otherwise finished) with a status and message.
+ * Returns false so that callers can "return reject(...)".
+ */
+static bool reject(IngestEvent *ev, int status, const char *fmt,...) pg_attribute_printf(3, 4);
+
+static bool
+reject(IngestEvent *ev, int status, const char *fmt,...)
+{
+	va_list		args;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	ev->status = status;
+	ev->message = buf.data;
+	ev->action = IA_NONE;
+	return false;
+}
+
+/*
+ * Digits of a fixed width; -1 when not all digits.
+ */
+static int
+fixed_digits(const char *s, int n)
+{
+	int			v = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * Parse "<seconds>[.<fraction>]" since the Unix epoch.
+ */
+static bool
+parse_epoch(const char *s, int len, TimestampTz *out)
+{
+	int			i = 0;
+	int64		secs = 0;
+	int64		usecs = 0;
+	int			ndig = 0;
+	bool		neg = false;
+
+	if (len > 0 && s[0] == '-')
+	{
+		neg = true;
+		i++;
+	}
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+	{
+		if (++ndig > 12)
+			return false;
+		secs = secs * 10 + (s[i] - '0');
+	}
+	if (ndig == 0)
+		return false;
+	if (i < len && s[i] == '.')
+	{
+		int			scale = 100000;
+
+		i++;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		{
+			if (scale > 0)
+				usecs += (s[i] - '0') * scale;
+			else if (scale == 0 && s[i] >= '5')
+				usecs++;		/* round at the seventh digit */
+			scale = (scale > 0) ? scale / 10 : -1;
+			if (scale == 0 && i + 1 < len)
+				scale = 0;
+		}
+	}
+	if (i != len)
+		return false;
+	if (neg)
+	{
+		secs = -secs;
+		usecs = -usecs;
+	}
+	*out = secs * USECS_PER_SEC + usecs -
+		((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE)) * USECS_PER_DAY;
+	return IS_VALID_TIMESTAMP(*out);
+}
+
+/*
+ * Parse a timestamp: ISO 8601 "YYYY-MM-DD[(T| )HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]"
+ * (no zone means UTC) or epoch seconds.  Never raises an error.
+ */
+bool
+ingest_parse_timestamp(const char *s, int len, TimestampTz *out)
+{
+	struct pg_tm tm;
+	fsec_t		fsec = 0;
+	int			i;
+	int			offset = 0;
+	Timestamp	result;
+
+	while (len > 0 && s[len - 1] == ' ')
+		len--;
+	if (len < 10 || s[4] != '-')
+		return parse_epoch(s, len, out);
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = fixed_digits(s, 4);
+	tm.tm_mon = (s[7] == '-') ? fixed_digits(s + 5, 2) : -1;
+	tm.tm_mday = fixed_digits(s + 8, 2);
+	if (tm.tm_year < 1 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+		tm.tm_mday > day_tab[isleap(tm.tm_year)][tm.tm_mon - 1])
+		return false;
+	i = 10;
+	if (i < len && (s[i] == 'T' || s[i] == 't' || s[i] == ' '))
+	{
+		if (i + 6 > len || s[i + 3] != ':')
+			return false;
+		tm.tm_hour = fixed_digits(s + i + 1, 2);
+		tm.tm_min = fixed_digits(s + i + 4, 2);
+		i += 6;
+		if (i < len && s[i] == ':')
+		{
+			if (i + 3 > len)
+				return false;
+			tm.tm_sec = fixed_digits(s + i + 1, 2);
+			i += 3;
+			if (i < len && (s[i] == '.' || s[i] == ','))
+			{
+				int			scale = 100000;
+				int			ndig = 0;
+
+				for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, ndig++)
+				{
+					if (ndig < 6)
+					{
+						fsec += (s[i] - '0') * scale;
+						scale /= 10;
+					}
+					else if (ndig == 6 && s[i] >= '5')
+						fsec++;
+				}
+				if (ndig == 0)
+					return false;
+			}
+		}
+		if (tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+			tm.tm_sec < 0 || tm.tm_sec > 59)
+			return false;
+		if (i < len && (s[i] == 'Z' || s[i] == 'z'))
+			i++;
+		else if (i < len && (s[i] == '+' || s[i] == '-'))
+		{
+			int			sign = (s[i] == '+') ? 1 : -1;
+			int			hh,
+						mm = 0;
+
+			if (i + 3 > len || (hh = fixed_digits(s + i + 1, 2)) < 0)
+				return false;
+			i += 3;
+			if (i < len && s[i] == ':')
+				i++;
+			if (i < len)
+			{
+				if (i + 2 > len || (mm = fixed_digits(s + i, 2)) < 0)
+					return false;
+				i += 2;
+			}
+			if (hh > 15 || mm > 59)
+				return false;
+			offset = sign * (hh * SECS_PER_HOUR + mm * SECS_PER_MINUTE);
+		}
+	}
+	if (i != len)
+		return false;
+	if (tm2timestamp(&tm, fsec, NULL, &result) != 0)
+		return false;
+	result -= (int64) offset * USECS_PER_SEC;
+	if (!IS_VALID_TIMESTAMP(result))
+		return false;
+	*out = result;
+	return true;
+}
+
+/*
+ * The value of key in an object, or NULL when absent or JSON null.
+ */
+static JsonbValue *
+get_key(JsonbContainer *obj, const char *key, JsonbValue *buf)
+{
+	JsonbValue *v;
+
+	if (obj == NULL)
+		return NULL;
+	v = getKeyJsonValueFromContainer(obj, key, strlen(key), buf);
+	if (v == NULL || v->type == jbvNull)
+		return NULL;
+	return v;
+}
+
+/*
+ * The first of two spellings (camelCase, snake_case) that is present.
+ * *used tells which one was found, for messages.
+ */
+static JsonbValue *
+get_key2(JsonbContainer *obj, const char *k1, const char *k2, JsonbValue *buf,
+		 const char **used)
+{
+	JsonbValue *v = get_key(obj, k1, buf);
+
+	*used = k1;
+	if (v == NULL && k2 != NULL)
+	{
+		v = get_key(obj, k2, buf);
+		*used = k2;
+	}
+	return v;
+}
+
+/*
+ * The container of an object value, or NULL if v is not an object.
+ */
+static JsonbContainer *
+as_object(JsonbValue *v)
+{
+	if (v && v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
+		return v->val.binary.data;
+	return NULL;
+}
+
+/*
+ * Text of a scalar (string, number, boolean); false for objects/arrays.
+ */
+static bool
+scalar_text(JsonbValue *v, const char **s, int *len)
+{
+	switch (v->type)
+	{
+		case jbvString:
+			*s = v->val.string.val;
+			*len = v->val.string.len;
+			return true;
+		case jbvNumeric:
+			*s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+			*len = strlen(*s);
+			return true;
+		case jbvBool:
+			*s = v->val.boolean ? "true" : "false";
+			*len = strlen(*s);
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * A string value as a C string, or NULL if v is absent or not a string.
+ */
+static char *
+string_value(JsonbValue *v)
+{
+	if (v && v->type == jbvString)
+		return pnstrdup(v->val.string.val, v->val.string.len);
+	return NULL;
+}
+
+/*
+ * JSON text of any value.
+ */
+static char *
+json_text(JsonbValue *v)
+{
+	if (v->type == jbvBinary)
+		return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+	else
+	{
+		Jsonb	   *jb = JsonbValueToJsonb(v);
+
+		return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	}
+}
+
+/*
+ * Convert a JSON value into field f of the event's table and store it with
+ * class cls.  path names the field in messages.  Returns false (and
+ * rejects the event) when the value does not fit the column.
+ */
+static bool
+set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, const char *prefix,
+		  const char *key)
+{
+	IngestColumn *col = &tab->cols[f];
+	const char *s;
+	int			len;
+	char	   *err = NULL;
+	Datum		d;
+
+	if (col->colname == NULL || v == NULL)
+		return true;
+	if (col->cclass == CC_JSON)
+		d = PointerGetDatum(cstring_to_text(json_text(v)));
+	else if (col->cclass == CC_JSONB)
+		d = JsonbPGetDatum(JsonbValueToJsonb(v));
+	else
+	{
+		if (!scalar_text(v, &s, &len))
+			return reject(ev, 400, "%s%s: must be a string, not %s", prefix, key,
+						  JsonContainerIsObject(v->val.binary.data) ? "an object" : "an array");
+		if (!ingest_convert_text(col, s, len, &d, &err))
+			return reject(ev, 400, "%s%s: %s", prefix, key, err);
+	}
+	ev->vals[f].present = true;
+	ev->vals[f].cls = cls;
+	ev->vals[f].value = d;
+	return true;
+}
+
+/*
+ * Store a value given as C text (defaults, values taken from elsewhere).
+ */
+static bool
+set_field_text(IngestEvent *ev, IngestTable *tab, int f, int cls, const char *s,
+			   const char *what)
+{
+	IngestColumn *col = &tab->cols[f];
+	char	   *err = NULL;
+	Datum		d;
+
+	if (col->colname == NULL || s == NULL)
+		return true;
+	if (col->cclass == CC_JSON || col->cclass == CC_JSONB)
+	{
+		JsonbValue	jv;
+
+		jv.type = jbvString;
+		jv.val.string.val = (char *) s;
+		jv.val.string.len = strlen(s);
+		return set_field(ev, tab, f, cls, &jv, "", what);
+	}
+	if (!ingest_convert_text(col, s, strlen(s), &d, &err))
+		return reject(ev, 400, "%s: %s", what, err);
+	ev->vals[f].present = true;
+	ev->vals[f].cls = cls;
+	ev->vals[f].value = d;
+	return true;
+}
+
+/*
+ * Store a timestamp (already parsed) into a timestamp field.
+ */
+static bool
+set_field_ts(IngestEvent *ev, IngestTable *tab, int f, int cls, TimestampTz ts, const char *what)
+{
+	IngestColumn *col = &tab->cols[f];
+
+	if (col->colname == NULL)
+		return true;
+	if (col->cclass == CC_TIMESTAMP || col->cclass == CC_TIMESTAMPTZ)
+	{
+		ev->vals[f].present = true;
+		ev->vals[f].cls = cls;
+		ev->vals[f].value = TimestampTzGetDatum(ts);
+		return true;
+	}
+	return set_field_text(ev, tab, f, cls,
+						  DatumGetCString(DirectFunctionCall1(timestamptz_out,
+															  TimestampTzGetDatum(ts))),
+						  what);
+}
+
+/*
+ * Parse a timestamp value (string or number) at path; false if invalid.
+ */
+static bool
+timestamp_value(IngestEvent *ev, JsonbValue *v, const char *path, TimestampTz *out)
+{
+	const char *s;
+	int			len;
+
+	if (!scalar_text(v, &s, &len) || v->type == jbvBool || !ingest_parse_timestamp(s, len, out))
+		return reject(ev, 400, "%s: not an ISO 8601 timestamp or epoch seconds", path);
+	return true;
+}
+
+/*
+ * Fill the trace fields of an event from a body object (stream data,
+ * Langfuse body or HTTP body).  The id and project are set by the caller.
+ */
+static bool
+fill_trace(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const char *prefix)
+{
+	IngestTable *tab = TRACES(t);
+	JsonbValue	buf;
+	JsonbValue *v;
+	const char *key;
+	TimestampTz ts;
+
+	v = get_key(body, "timestamp", &buf);
+	if (v)
+	{
+		if (!timestamp_value(ev, v, psprintf("%stimestamp", prefix), &ts) ||
+			!set_field_ts(ev, tab, TF_TIMESTAMP, FIRST_EXPLICIT, ts, "timestamp"))
+			return false;
+	}
+	else if (!set_field_ts(ev, tab, TF_TIMESTAMP, FIRST_DERIVED, ev->ts, "timestamp"))
+		return false;
+
+	v = get_key(body, "name", &buf);
+	if (!set_field(ev, tab, TF_NAME, ev->prec, v, prefix, "name"))
+		return false;
+	v = get_key2(body, "userId", "user_id", &buf, &key);
+	if (!set_field(ev, tab, TF_USER_ID, ev->prec, v, prefix, key))
+		return false;
+	v = get_key2(body, "sessionId", "session_id", &buf, &key);
+	if (!set_field(ev, tab, TF_SESSION_ID, ev->prec, v, prefix, key))
+		return false;
+	v = get_key(body, "input", &buf);
+	if (!set_field(ev, tab, TF_INPUT, ev->prec, v, prefix, "input"))
+		return false;
+	v = get_key(body, "output", &buf);
+	if (!set_field(ev, tab, TF_OUTPUT, ev->prec, v, prefix, "output"))
+		return false;
+	v = get_key2(body, "metadata", "meta", &buf, &key);
+	if (!set_field(ev, tab, TF_META, ev->prec, v, prefix, key))
+		return false;
+	v = get_key(body, "tags", &buf);
+	if (v && !(v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data)))
+		return reject(ev, 400, "%stags: must be an array of strings", prefix);
+	if (!set_field(ev, tab, TF_TAGS, ev->prec, v, prefix, "tags"))
+		return false;
+	return true;
+}
+
+/*
+ * Read one token count from an object under any of three names.
+ */
+static bool
+set_tokens(IngestEvent *ev, IngestTable *tab, int f, JsonbContainer *obj, const char *prefix,
+		   const char *k1, const char *k2, const char *k3)
+{
+	JsonbValue	buf;
+	JsonbValue *v;
+	const char *key;
+
+	if (obj == NULL)
+		return true;
+	v = get_key2(obj, k1, k2, &buf, &key);
+	if (v == NULL && k3)
+	{
+		v = get_key(obj, k3, &buf);
+		key = k3;
+	}
+	if (v && v->type != jbvNumeric && v->type != jbvString)
+		return reject(ev, 400, "%s%s: must be an integer", prefix, key);
+	return set_field(ev, tab, f, ev->prec, v, prefix, key);
+}
+
+/*
+ * Fill the observation fields of an event from a body object.  type_name,
+ * if not NULL, is the type the event kind implies (it beats body.type).
+ */
+static bool
+fill_observation(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const char *prefix,
+				 const char *type_name, bool implies_end)
+{
+	IngestTable *tab = OBS(t);
+	JsonbValue	buf;
+	JsonbValue	obuf;
+	JsonbValue *v;
+	JsonbValue *output;
+	JsonbContainer *outobj;
+	JsonbContainer *usage;
+	const char *key;
+	TimestampTz ts;
+	int			i;
+
+	v = get_key2(body, "startTime", "start_time", &buf, &key);
+	if (v)
+	{
+		if (!timestamp_value(ev, v, psprintf("%s%s", prefix, key), &ts) ||
+			!set_field_ts(ev, tab, OF_START_TIME, FIRST_EXPLICIT, ts, key))
+			return false;
+	}
+	else if (!set_field_ts(ev, tab, OF_START_TIME, FIRST_DERIVED, ev->ts, "start_time"))
+		return false;
+
+	v = get_key2(body, "endTime", "end_time", &buf, &key);
+	if (v)
+	{
+		if (!timestamp_value(ev, v, psprintf("%s%s", prefix, key), &ts) ||
+			!set_field_ts(ev, tab, OF_END_TIME, ev->prec, ts, key))
+			return false;
+	}
+	else if (implies_end &&
+			 !set_field_ts(ev, tab, OF_END_TIME, ev->prec, ev->ts, "end_time"))
+		return false;
+
+	v = get_key2(body, "completionStartTime", "completion_start_time", &buf, &key);
+	if (v)
+	{
+		if (!timestamp_value(ev, v, psprintf("%s%s", prefix, key), &ts) ||
+			!set_field_ts(ev, tab, OF_COMPLETION_START_TIME, ev->prec, ts, key))
+			return false;
+	}
+
+	v = get_key2(body, "parentObservationId", "parent_observation_id", &buf, &key);
+	if (!set_field(ev, tab, OF_PARENT_ID, ev->prec, v, prefix, key))
+		return false;
+	v = get_key(body, "name", &buf);
+	if (!set_field(ev, tab, OF_NAME, ev->prec, v, prefix, "name"))
+		return false;
+	v = get_key(body, "input", &buf);
+	if (!set_field(ev, tab, OF_INPUT, ev->prec, v, prefix, "input"))
+		return false;
+	output = get_key(body, "output", &obuf);
+	if (!set_field(ev, tab, OF_OUTPUT, ev->prec, output, prefix, "output"))
+		return false;
+	v = get_key2(body, "metadata", "meta", &buf, &key);
+	if (!set_field(ev, tab, OF_META, ev->prec, v, prefix, key))
+		return false;
+	v = get_key2(body, "modelParameters", "model_parameters", &buf, &key);
+	if (!set_field(ev, tab, OF_MODEL_PARAMETERS, ev->prec, v, prefix, key))
+		return false;
+
+	/* the model: body.model, else output._llm_model */
+	outobj = as_object(output);
+	v = get_key(body, "model", &buf);
+	if (v)
+	{
+		if (!set_field(ev, tab, OF_MODEL, ev->prec, v, prefix, "model"))
+			return false;
+	}
+	else if (!set_field(ev, tab, OF_MODEL, ev->prec, get_key(outobj, "_llm_model", &buf),
+						psprintf("%soutput.", prefix), "_llm_model"))
+		return false;
+
+	/* tokens: body fields, Langfuse usage (both shapes), output._llm_tokens */
+	if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, body, prefix, "promptTokens", "prompt_tokens", NULL) ||
+		!set_tokens(ev, tab, OF_COMPLETION_TOKENS, body, prefix, "completionTokens", "completion_tokens", NULL) ||
+		!set_tokens(ev, tab, OF_TOTAL_TOKENS, body, prefix, "totalTokens", "total_tokens", NULL))
+		return false;
+	v = get_key(body, "usage", &buf);
+	if (v && (usage = as_object(v)) == NULL)
+		return reject(ev, 400, "%susage: must be an object", prefix);
+	if (v)
+	{
+		const char *up = psprintf("%susage.", prefix);
+
+		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, usage, up, "promptTokens", "input", "prompt_tokens") ||
+			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, usage, up, "completionTokens", "output", "completion_tokens") ||
+			!set_tokens(ev, tab, OF_TOTAL_TOKENS, usage, up, "totalTokens", "total", "total_tokens"))
+			return false;
+	}
+	v = get_key(outobj, "_llm_tokens", &buf);
+	if (v && as_object(v) == NULL)
+		return reject(ev, 400, "%soutput._llm_tokens: must be an object", prefix);
+	if (v)
+	{
+		JsonbContainer *tok = as_object(v);
+		const char *tp = psprintf("%soutput._llm_tokens.", prefix);
+
+		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, tok, tp, "prompt", NULL, NULL) ||
+			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, tok, tp, "completion", NULL, NULL) ||
+			!set_tokens(ev, tab, OF_TOTAL_TOKENS, tok, tp, "total", NULL, NULL))
+			return false;
+	}
+
+	/* level: one of the known levels; an error event forces ERROR */
+	v = get_key(body, "level", &buf);
+	if (v)
+	{
+		char	   *level = string_value(v);
+		bool		known = false;
+
+		for (i = 0; level && i < (int) lengthof(known_levels); i++)
+			known |= (strcmp(level, known_levels[i]) == 0);
+		if (!known)
+			return reject(ev, 400, "%slevel: must be one of DEBUG, DEFAULT, WARNING, ERROR", prefix);
+		if (!set_field(ev, tab, OF_LEVEL, ev->prec, v, prefix, "level"))
+			return false;
+	}
+	if (ev->prec == PREC_ERROR && !set_field_text(ev, tab, OF_LEVEL, PREC_ERROR, "ERROR", "level"))
+		return false;
+	if (!ev->vals[OF_LEVEL].present &&
+		!set_field_text(ev, tab, OF_LEVEL, PREC_DEFAULT, "DEFAULT", "level"))
+		return false;
+
+	v = get_key2(body, "statusMessage", "status_message", &buf, &key);
+	if (v == NULL && ev->prec == PREC_ERROR)
+	{
+		v = get_key(body, "error", &buf);
+		key = "error";
+	}
+	if (!set_field(ev, tab, OF_STATUS_MESSAGE, ev->prec, v, prefix, key))
+		return false;
+
+	/* the type: implied by the event kind, else body.type, else SPAN */
+	if (type_name)
+	{
+		if (!set_field_text(ev, tab, OF_TYPE, ev->prec, type_name, "type"))
+			return false;
+	}
+	else
+	{
+		v = get_key(body, "type", &buf);
+		if (!set_field(ev, tab, OF_TYPE, ev->prec, v, prefix, "type"))
+			return false;
+	}
+	if (!ev->vals[OF_TYPE].present)
+	{
+		IngestColumn *col = &tab->cols[OF_TYPE];
+		Datum		d;
+		char	   *err;
+
+		/* a column default, silently skipped where SPAN does not exist */
+		if (col->colname && ingest_convert_text(col, "SPAN", 4, &d, &err))
+		{
+			ev->vals[OF_TYPE].present = true;
+			ev->vals[OF_TYPE].cls = PREC_DEFAULT;
+			ev->vals[OF_TYPE].value = d;
+		}
+	}
+	return true;
+}
+
+/*
+ * Set the entity id of an event (field 0 of its table) and its key.
+ */
+static bool
+set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv, const char *path)
+{
+	IngestTable *tab = &t->tables[kind];
+	const char *s;
+	int			len;
+	char	   *err;
+	Datum		d;
+
+	if (idv == NULL)
+		return reject(ev, 400, "%s: missing", path);
+	if (idv->type != jbvString || idv->val.string.len == 0)
+		return reject(ev, 400, "%s: must be a non-empty string", path);
+	s = idv->val.string.val;
+	len = idv->val.string.len;
+	if (!ingest_convert_text(&tab->cols[0], s, len, &d, &err))
+		return reject(ev, 400, "%s: %s", path, err);
+	ev->vals[0].present = true;
+	ev->vals[0].cls = FIRST_EXPLICIT;
+	ev->vals[0].value = d;
+	ev->key = psprintf("%c:%s", kind == IK_TRACE ? 't' : 'o', ingest_datum_key(&tab->cols[0], d));
+	ev->action = (kind == IK_TRACE) ? IA_TRACE : IA_OBS;
+	return true;
+}
+
+/*
+ * The project of a trace event, converted for traces.project_id.
+ */
+static bool
+set_trace_project(IngestTarget *t, IngestEvent *ev)
+{
+	return set_field_text(ev, TRACES(t), TF_PROJECT_ID, FIRST_EXPLICIT, ev->project_id, "project_id");
+}
+
+/*
+ * The trace an observation event names: its trace_id, and the placeholder
+ * trace row the observation implies until the trace's own events arrive.
+ */
+static bool
+set_obs_trace(IngestTarget *t, IngestEvent *ev, JsonbValue *tv, const char *path)
+{
+	IngestTable *traces = TRACES(t);
+	const char *s;
+	int			len;
+	char	   *err;
+	Datum		d;
+
+	if (tv == NULL)
+		return true;
+	if (tv->type != jbvString || tv->val.string.len == 0)
+		return reject(ev, 400, "%s: must be a non-empty string", path);
+	s = tv->val.string.val;
+	len = tv->val.string.len;
+	if (!set_field(ev, OBS(t), OF_TRACE_ID, FIRST_EXPLICIT, tv, "", path))
+		return false;
+	if (!ingest_convert_text(&traces->cols[TF_ID], s, len, &d, &err))
+		return reject(ev, 400, "%s: %s", path, err);
+	ev->ph_trace_id = d;
+	ev->ph_key = psprintf("t:%s", ingest_datum_key(&traces->cols[TF_ID], d));
+	if (traces->cols[TF_PROJECT_ID].colname)
+	{
+		if (!ingest_convert_text(&traces->cols[TF_PROJECT_ID], ev->project_id,
+								 strlen(ev->project_id), &d, &err))
+			return reject(ev, 400, "project_id: %s", err);
+		ev->ph_project = d;
+		ev->ph_has_project = true;
+	}
+	return true;
+}
+
+/*
+ * Event id and tie-break for an event without an envelope id.
+ */
+static void
+derive_event_id(IngestEvent *ev, const char *type, const char *entity)
+{
+	int64		unix_us = ev->ts + ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE)) * USECS_PER_DAY;
+	int64		secs = unix_us / USECS_PER_SEC;
+	int64		us = unix_us % USECS_PER_SEC;
+
+	if (us < 0)
+	{
+		us += USECS_PER_SEC;
+		secs--;
+	}
+	ev->event_id = psprintf("%s:%s:" INT64_FORMAT ".%06d", type, entity, secs, (int) us);
+}
+
+static void
+set_tiebreak(IngestEvent *ev)
+{
+	ev->tiebreak = hash_bytes_extended((const unsigned char *) ev->event_id,
+									   strlen(ev->event_id), 0);
+}
+
+/*
+ * The "data" of a stream entry: an object, or a string holding JSON.
+ */
+static JsonbContainer *
+stream_data(IngestEvent *ev, JsonbValue *v, bool *ok)
+{
+	*ok = true;
+	if (v == NULL)
+		return NULL;
+	if (as_object(v))
+		return as_object(v);
+	if (v->type == jbvString)
+	{
+		JsonLexContext *lex;
+		JsonParseErrorType rc;
+		char	   *str = pnstrdup(v->val.string.val, v->val.string.len);
+		Jsonb	   *jb;
+
+		lex = makeJsonLexContextCstringLen(str, v->val.string.len, GetDatabaseEncoding(), true);
+		rc = pg_parse_json(lex, &nullSemAction);
+		if (rc != JSON_SUCCESS)
+		{
+			*ok = reject(ev, 400, "data: the string is not valid JSON (%s)", json_errdetail(rc, lex));
+			return NULL;
+		}
+		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+		if (JB_ROOT_IS_OBJECT(jb))
+			return &jb->root;
+	}
+	*ok = reject(ev, 400, "data: must be an object or a string holding a JSON object");
+	return NULL;
+}
+
+/*
+ * Resolve the project of an event: the event's own, else the argument.
+ */
+static bool
+resolve_project(IngestEvent *ev, JsonbValue *v, const char *path, const char *default_project)
+{
+	if (v && v->type != jbvString)
+		return reject(ev, 400, "%s: must be a string", path);
+	ev->project_id = v ? pnstrdup(v->val.string.val, v->val.string.len) : (char *) default_project;
+	if (ev->project_id == NULL || ev->project_id[0] == '\0')
+		return reject(ev, 400, "project_id: missing (the event names no project and no project_id argument was given)");
+	return true;
+}
+
+/*
+ * A stream entry {event_type, trace_id, project_id, observation_id,
+ * timestamp, data}.
+ */
+static void
+parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, IngestEvent *ev)
+{
+	JsonbValue	tbuf,
+				pbuf,
+				dbuf,
+				ibuf,
+				trbuf,
+				buf;
+	JsonbValue *v;
+	JsonbValue *typev = get_key(obj, "event_type", &tbuf);
+	JsonbContainer *data;
+	char	   *type = string_value(typev);
+	bool		ok;
+
+	if (type == NULL)
+	{
+		reject(ev, 400, "event_type: must be a string");
+		return;
+	}
+	v = get_key(obj, "timestamp", &buf);
+	if (v == NULL)
+	{
+		reject(ev, 400, "timestamp: missing");
+		return;
+	}
+	if (!timestamp_value(ev, v, "timestamp", &ev->ts))
+		return;
+	data = stream_data(ev, get_key(obj, "data", &dbuf), &ok);
+	if (!ok)
+		return;
+	v = get_key(obj, "project_id", &pbuf);
+	if (v == NULL)
+		v = get_key(data, "project_id", &pbuf);
+	if (!resolve_project(ev, v, "project_id", default_project))
+		return;
+
+	if (strcmp(type, "heartbeat") == 0)
+	{
+		ev->action = IA_HEARTBEAT;
+		ev->environment = string_value(get_key(data, "environment", &buf));
+		ev->app_version = string_value(get_key(data, "version", &buf));
+		if (ev->app_version == NULL)
+			ev->app_version = string_value(get_key(data, "app_version", &buf));
+		ev->sdk_version = string_value(get_key(data, "sdk_version", &buf));
+		derive_event_id(ev, type, ev->project_id);
+		return;
+	}
+	if (strcmp(type, "trace_start") == 0)
+	{
+		ev->prec = PREC_START;
+		v = get_key(obj, "trace_id", &trbuf);
+		if (v == NULL)
+			v = get_key(data, "id", &trbuf);
+		if (!set_entity(t, ev, IK_TRACE, v, "trace_id"))
+			return;
+		derive_event_id(ev, type, strchr(ev->key, ':') + 1);
+		set_tiebreak(ev);
+		ev->ledgered = true;
+		if (!set_trace_project(t, ev))
+			return;
+		fill_trace(t, ev, data, "data.");
+		return;
+	}
+	if (strcmp(type, "observation_start") == 0)
+		ev->prec = PREC_START;
+	else if (strcmp(type, "observation_end") == 0)
+		ev->prec = PREC_END;
+	else if (strcmp(type, "observation_error") == 0)
+		ev->prec = PREC_ERROR;
+	else
+	{
+		reject(ev, 400, "event_type: unknown event type \"%s\" (expected trace_start, "
+			   "observation_start, observation_end, observation_error or heartbeat)", type);
+		return;
+	}
+	v = get_key(obj, "observation_id", &ibuf);
+	if (v == NULL)
+		v = get_key(data, "id", &ibuf);
+	if (!set_entity(t, ev, IK_OBS, v, "observation_id"))
+		return;
+	derive_event_id(ev, type, strchr(ev->key, ':') + 1);
+	set_tiebreak(ev);
+	ev->ledgered = true;
+	v = get_key(obj, "trace_id", &trbuf);
+	if (v == NULL)
+		v = get_key(data, "trace_id", &trbuf);
+	if (!set_obs_trace(t, ev, v, "trace_id"))
+		return;
+	if (!fill_observation(t, ev, data, "data.", NULL, ev->prec >= PREC_END))
+		return;
+	if (ev->ph_key && ev->vals[OF_START_TIME].cls == FIRST_EXPLICIT &&
+		(OBS(t)->cols[OF_START_TIME].cclass == CC_TIMESTAMP ||
+		 OBS(t)->cols[OF_START_TIME].cclass == CC_TIMESTAMPTZ))
+		ev->ph_ts = DatumGetTimestampTz(ev->vals[OF_START_TIME].value);
+	else
+		ev->ph_ts = ev->ts;
+}
+
+/*
+ * A Langfuse-style envelope {id, timestamp, type, body}.
+ */
+static void
+parse_envelope(IngestTarget *t, JsonbContainer *obj, const char *default_project, IngestEvent *ev)
+{
+	JsonbValue	tbuf,
+				bbuf,
+				ibuf,
+				buf,
+				pbuf;
+	JsonbValue *v;
+	char	   *type = string_value(get_key(obj, "type", &tbuf));
+	JsonbContainer *body;
+	const char *key;
+	const char *obs_type = NULL;
+	IngestKind	kind;
+	int			i;
+
+	if (type == NULL)
+	{
+		reject(ev, 400, "type: must be a string");
+		return;
+	}
+	v = get_key(obj, "id", &ibuf);
+	if (v && v->type != jbvString)
+	{
+		reject(ev, 400, "id: must be a string");
+		return;
+	}
+	ev->event_id = string_value(v);
+	if (strcmp(type, "sdk-log") == 0)
+	{
+		ev->action = IA_IGNORE;
+		ev->status = 202;
+		ev->message = "accepted and ignored: sdk-log events are not stored";
+		return;
+	}
+	for (i = 0; i < (int) lengthof(unstored_types); i++)
+		if (strcmp(type, unstored_types[i]) == 0)
+		{
+			reject(ev, 501, "type: %s events are not stored by this version", type);
+			return;
+		}
+
+	if (strcmp(type, "trace-create") == 0)
+	{
+		kind = IK_TRACE;
+		ev->prec = PREC_START;
+	}
+	else if (strcmp(type, "span-create") == 0 || strcmp(type, "span-update") == 0)
+		obs_type = "SPAN";
+	else if (strcmp(type, "generation-create") == 0 || strcmp(type, "generation-update") == 0)
+		obs_type = "GENERATION";
+	else if (strcmp(type, "event-create") == 0)
+		obs_type = "EVENT";
+	else if (strcmp(type, "observation-create") != 0 && strcmp(type, "observation-update") != 0)
+	{
+		reject(ev, 400, "type: unknown event type \"%s\"", type);
+		return;
+	}
+	if (strcmp(type, "trace-create") != 0)
+	{
+		kind = IK_OBS;
+		ev->prec = (strstr(type, "-update") != NULL) ? PREC_END : PREC_START;
+	}
+
+	v = get_key(obj, "timestamp", &buf);
+	if (v == NULL)
+	{
+		reject(ev, 400, "timestamp: missing");
+		return;
+	}
+	if (!timestamp_value(ev, v, "timestamp", &ev->ts))
+		return;
+	body = as_object(get_key(obj, "body", &bbuf));
+	if (body == NULL)
+	{
+		reject(ev, 400, "body: must be an object");
+		return;
+	}
+	v = get_key2(body, "projectId", "project_id", &pbuf, &key);
+	if (!resolve_project(ev, v, psprintf("body.%s", key), default_project))
+		return;
+	if (!set_entity(t, ev, kind, get_key(body, "id", &buf), "body.id"))
+		return;
+	if (ev->event_id == NULL)
+		derive_event_id(ev, type, strchr(ev->key, ':') + 1);
+	set_tiebreak(ev);
+	ev->ledgered = true;
+	if (kind == IK_TRACE)
+	{
+		if (set_trace_project(t, ev))
+			fill_trace(t, ev, body, "body.");
+		return;
+	}
+	if (!set_obs_trace(t, ev, get_key2(body, "traceId", "trace_id", &buf, &key),
+					   psprintf("body.%s", key)))
+		return;
+	if (!fill_observation(t, ev, body, "body.", obs_type, false))
+		return;
+	if (ev->ph_key && ev->vals[OF_START_TIME].cls == FIRST_EXPLICIT &&
+		(OBS(t)->cols[OF_START_TIME].cclass == CC_TIMESTAMP ||
+		 OBS(t)->cols[OF_START_TIME].cclass == CC_TIMESTAMPTZ))
+		ev->ph_ts = DatumGetTimestampTz(ev->vals[OF_START_TIME].value);
+	else
+		ev->ph_ts = ev->ts;
+}
+
+/*
+ * Parse one element of a batch.  Elements that are not objects, or that
+ * are neither stream entries nor envelopes, get 400.
+ */
+void
+ingest_parse_element(IngestTarget *t, JsonbValue *elem, int idx, const char *default_project,
+					 IngestEvent *ev)
+{
+	JsonbContainer *obj = as_object(elem);
+	JsonbValue	buf;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->idx = idx;
+	if (obj == NULL)
+	{
+		reject(ev, 400, "event: must be a JSON object, not %s", JsonbTypeName(elem));
+		return;
+	}
+	if (get_key(obj, "event_type", &buf))
+		parse_stream(t, obj, default_project, ev);
+	else if (get_key(obj, "type", &buf))
+		parse_envelope(t, obj, default_project, ev);
+	else
+		reject(ev, 400, "event: has neither event_type (a stream entry) nor type (an envelope)");
+}
+
+/*
+ * Parse the body of an HTTP request of the API (POST trace, POST
+ * observation, PATCH observation) into one event.  Its event id is derived
+ * from the body's content, so that a request sent twice is a duplicate.
+ */
+void
+ingest_parse_http(IngestTarget *t, HttpKind kind, Jsonb *body, const char *observation_id,
+				  const char *default_project, IngestEvent *ev)
+{
+	JsonbContainer *obj = JB_ROOT_IS_OBJECT(body) ? &body->root : NULL;
+	JsonbValue	buf;
+	JsonbValue	idbuf;
+	JsonbValue *v;
+	const char *key;
+	const char *what;
+	uint64		h;
+
+	memset(ev, 0, sizeof(*ev));
+	if (obj == NULL)
+	{
+		reject(ev, 400, "body: must be a JSON object");
+		return;
+	}
+	v = get_key2(obj, "projectId", "project_id", &buf, &key);
+	if (!resolve_project(ev, v, key, default_project))
+		return;
+
+	/* the event's own timestamp: the body's, else the transaction's */
+	if (kind == HTTP_CREATE_TRACE)
+		v = get_key(obj, "timestamp", &buf);
+	else if (kind == HTTP_CREATE_OBSERVATION)
+		v = get_key2(obj, "startTime", "start_time", &buf, &key);
+	else
+		v = get_key2(obj, "endTime", "end_time", &buf, &key);
+	if (v)
+	{
+		if (!timestamp_value(ev, v, kind == HTTP_CREATE_TRACE ? "timestamp" : key, &ev->ts))
+			return;
+	}
+	else
+		ev->ts = GetCurrentTransactionStartTimestamp();
+
+	if (kind == HTTP_UPDATE_OBSERVATION)
+	{
+		idbuf.type = jbvString;
+		idbuf.val.string.val = (char *) observation_id;
+		idbuf.val.string.len = observation_id ? strlen(observation_id) : 0;
+		v = observation_id ? &idbuf : NULL;
+	}
+	else
+		v = get_key(obj, "id", &idbuf);
+	ev->prec = (kind == HTTP_UPDATE_OBSERVATION) ? PREC_END : PREC_START;
+	if (!set_entity(t, ev, kind == HTTP_CREATE_TRACE ? IK_TRACE : IK_OBS, v,
+					kind == HTTP_UPDATE_OBSERVATION ? "observation_id" : "id"))
+		return;
+	what = (kind == HTTP_CREATE_TRACE) ? "http-trace-create" :
+		(kind == HTTP_CREATE_OBSERVATION) ? "http-observation-create" : "http-observation-update";
+	h = hash_bytes_extended((const unsigned char *) VARDATA(body), VARSIZE(body) - VARHDRSZ, 0);
+	ev->event_id = psprintf("%s:%s:%016llx", what, strchr(ev->key, ':') + 1, (unsigned long long) h);
+	set_tiebreak(ev);
+	ev->ledgered = true;
+	if (kind == HTTP_CREATE_TRACE)
+	{
+		if (set_trace_project(t, ev))
+			fill_trace(t, ev, obj, "");
+		return;
+	}
+	if (!set_obs_trace(t, ev, get_key2(obj, "traceId", "trace_id", &buf, &key), key))
+		return;
+	if (!fill_observation(t, ev, obj, "", NULL, false))
+		return;
+	if (ev->ph_key && ev->vals[OF_START_TIME].cls == FIRST_EXPLICIT &&
+		(OBS(t)->cols[OF_START_TIME].cclass == CC_TIMESTAMP ||
+		 OBS(t)->cols[OF_START_TIME].cclass == CC_TIMESTAMPTZ))
+		ev->ph_ts = DatumGetTimestampTz(ev->vals[OF_START_TIME].value);
+	else
+		ev->ph_ts = ev->ts;
+}

@@ -1,0 +1,768 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest_merge.c
+ *	  The one merge routine behind ingest_batch() and the single-event
+ *	  functions: given parsed, validated events it checks their projects,
+ *	  recognises duplicates, locks the entities they touch, merges them into
+ *	  the stored rows so that the result does not depend on arrival order,
+ *	  and writes every table with one statement per batch.
+ *
+ * Merge rules.  Every field of a stored row remembers a stamp of the value
+ * it holds: (class, event timestamp, tie-break), packed into two int64 and
+ * kept in swisper.ingest_merge_state.  "First wins" fields (id, project,
+ * trace id, start time / trace timestamp) keep the value with the lowest
+ * stamp: an explicit value before one derived from an event timestamp
+ * before a placeholder's, then the earliest event, then the lowest
+ * tie-break.  The other fields keep the value with the highest stamp:
+ * error events beat end events beat start/create/update events beat
+ * column defaults, then the latest event, then the highest tie-break.
+ * The tie-break is a 64-bit hash of the event id.  Since a stamp is a
+ * total order and a field takes the extreme, merging is commutative,
+ * associative and idempotent: any arrival order, any duplication, gives
+ * the rows that in-order delivery gives.
+ *
+ * Duplicates.  The state row of an entity also lists the 64-bit hashes of
+ * the event ids applied to it, so an event delivered again is recognised
+ * (status 200, "duplicate") without a global ledger: the list grows only
+ * with the entity's own events and goes away with it (ingest_prune()).
+ *
+ * Concurrency.  Every entity (and the placeholder trace an observation
+ * implies) is locked with a transaction-level advisory lock on a 64-bit
+ * hash of its key, acquired in hash order, before its row and state are
+ * read: two batches touching the same entity serialize, and cannot
+ * deadlock on one another.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "heartbeat.h"
+#include "ingest.h"
+
+/* locktag_field4 of our advisory locks; user advisory locks use 1 and 2. */
+#define INGEST_LOCK_FIELD4	0x5357
+
+#define TS_BIAS		(INT64CONST(1) << 54)
+#define TS_MASK		((INT64CONST(1) << 56) - 1)
+
+/* One entity (a trace or an observation) touched by the batch. */
+typedef struct Entity
+{
+	IngestKind	kind;
+	const char *key;
+	uint64		lockhash;
+	Datum		id;
+	bool		existed;		/* its row existed before this call */
+	bool		dirty;			/* its row must be written */
+	bool		state_dirty;	/* its merge state must be written */
+	uint32		known;			/* bit per field: values[f] holds the stored value */
+	int			nseen;			/* hashes of the event ids applied to it */
+	int			maxseen;
+	uint64	   *seen;
+	int			first_event;	/* input index of its first real event, or -1 */
+	Datum		values[INGEST_MAX_FIELDS];
+	bool		nulls[INGEST_MAX_FIELDS];
+	int64		hi[INGEST_MAX_FIELDS];
+	int64		lo[INGEST_MAX_FIELDS];
+} Entity;
+
+/*
+ * Is field f of kind a "first wins" field?
+ */
+static inline bool
+first_wins(IngestKind kind, int f)
+{
+	return ingest_first_wins(kind, f);
+}
+
+static inline int64
+stamp_hi(int cls, TimestampTz ts)
+{
+	/* 56 bits hold years 1429 to 3713; clamp the rest so order is kept */
+	ts = Max(ts, -TS_BIAS);
+	ts = Min(ts, TS_MASK - TS_BIAS);
+	return ((int64) cls << 56) | (ts + TS_BIAS);
+}
+
+static int
+cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static int
+cmp_entity_key(const void *a, const void *b)
+{
+	return strcmp(((const Entity *) a)->key, ((const Entity *) b)->key);
+}
+
+static int
+cmp_entity_lock(const void *a, const void *b)
+{
+	const Entity *x = *(const Entity *const *) a;
+	const Entity *y = *(const Entity *const *) b;
+
+	if (x->lockhash != y->lockhash)
+		return x->lockhash < y->lockhash ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static int
+cmp_event_id(const void *a, const void *b)
+{
+	const IngestEvent *x = *(const IngestEvent *const *) a;
+	const IngestEvent *y = *(const IngestEvent *const *) b;
+	int			c = strcmp(x->event_id, y->event_id);
+
+	if (c != 0)
+		return c;
+	return x->idx - y->idx;
+}
+
+/*
+ * Find an entity by key in the key-sorted array.
+ */
+static Entity *
+find_entity(Entity *ents, int nents, const char *key)
+{
+	int			lo = 0,
+				hi = nents - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(key, ents[mid].key);
+
+		if (c == 0)
+			return &ents[mid];
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Is the event still on its way to being applied?
+ */
+static inline bool
+pending(IngestEvent *ev)
+{
+	return ev->status == 0 && ev->action != IA_NONE;
+}
+
+/*
+ * Mark events of unknown or soft-deleted projects 404, with one query.
+ */
+static void
+check_projects(IngestTarget *t, IngestEvent *events, int n)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	const char **names = palloc(sizeof(char *) * n);
+	int			nids = 0;
+	int			i;
+	Datum		arg;
+	char	  **found;
+	bool	   *deleted;
+	int			nfound;
+
+	for (i = 0; i < n; i++)
+		if (pending(&events[i]) && events[i].action != IA_IGNORE)
+			names[nids++] = events[i].project_id;
+	if (nids == 0)
+		return;
+	qsort(names, nids, sizeof(char *), cmp_str_ptr);
+	{
+		int			nuniq = 0;
+
+		for (i = 0; i < nids; i++)
+			if (nuniq == 0 || strcmp(names[i], names[nuniq - 1]) != 0)
+				names[nuniq++] = names[i];
+		nids = nuniq;
+	}
+	for (i = 0; i < nids; i++)
+		ids[i] = CStringGetTextDatum(names[i]);
+	arg = PointerGetDatum(construct_array(ids, nids, TEXTOID, -1, false, TYPALIGN_INT));
+	if (SPI_execute_plan(t->project_plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "project look-up failed");
+	nfound = SPI_processed;
+	found = palloc(sizeof(char *) * (nfound + 1));
+	deleted = palloc(sizeof(bool) * (nfound + 1));
+	for (i = 0; i < nfound; i++)
+	{
+		bool		isnull;
+		HeapTuple	tup = SPI_tuptable->vals[i];
+
+		found[i] = TextDatumGetCString(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		deleted[i] = DatumGetBool(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	for (i = 0; i < n; i++)
+	{
+		IngestEvent *ev = &events[i];
+		int			j;
+		int			hit = -1;
+
+		if (!pending(ev) || ev->action == IA_IGNORE)
+			continue;
+		for (j = 0; j < nfound && hit < 0; j++)
+			if (strcmp(found[j], ev->project_id) == 0)
+				hit = j;
+		if (hit < 0)
+		{
+			ev->status = 404;
+			ev->message = psprintf("project_id: unknown project \"%s\"", ev->project_id);
+		}
+		else if (deleted[hit])
+		{
+			ev->status = 404;
+			ev->message = psprintf("project_id: project \"%s\" is deleted", ev->project_id);
+		}
+	}
+}
+
+/*
+ * Mark repeats of an event id within the batch as duplicates (200).
+ * Events applied by earlier calls are recognised by their entity's list.
+ */
+static void
+check_batch_duplicates(IngestEvent *events, int n)
+{
+	IngestEvent **sorted = palloc(sizeof(IngestEvent *) * (n + 1));
+	int			ns = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (pending(&events[i]) && events[i].ledgered)
+			sorted[ns++] = &events[i];
+	qsort(sorted, ns, sizeof(IngestEvent *), cmp_event_id);
+	for (i = 1; i < ns; i++)
+	{
+		if (strcmp(sorted[i]->event_id, sorted[i - 1]->event_id) == 0)
+		{
+			sorted[i]->status = 200;
+			sorted[i]->message = psprintf("duplicate: repeats element %d of this batch",
+										  sorted[i - 1]->idx);
+		}
+	}
+}
+
+/*
+ * Initialise an entity with no stored row.
+ */
+static void
+init_entity(Entity *e, IngestKind kind, const char *key, Datum id)
+{
+	int			f;
+
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->key = key;
+	e->id = id;
+	e->lockhash = hash_bytes_extended((const unsigned char *) key, strlen(key), 0);
+	e->first_event = -1;
+	for (f = 0; f < INGEST_MAX_FIELDS; f++)
+	{
+		e->nulls[f] = true;
+		e->hi[f] = e->lo[f] = first_wins(kind, f) ? PG_INT64_MAX : PG_INT64_MIN;
+	}
+}
+
+/*
+ * Read the stored rows and merge state of the entities of one kind, with
+ * one query.
+ */
+static void
+read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
+{
+	IngestTable *tab = &t->tables[kind];
+	IngestColumn *idcol = &tab->cols[0];
+	Datum	   *ids = palloc(sizeof(Datum) * nents);
+	int			nids = 0;
+	int			i;
+	Datum		arg;
+	char		prefix = (kind == IK_TRACE) ? 't' : 'o';
+	uint64		r;
+
+	for (i = 0; i < nents; i++)
+		if (ents[i].kind == kind)
+			ids[nids++] = ents[i].id;
+	if (nids == 0)
+		return;
+	arg = PointerGetDatum(construct_array(ids, nids, idcol->typid, idcol->typlen,
+										  idcol->typbyval, idcol->typalign));
+	if (SPI_execute_plan(tab->read_plan, &arg, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading stored rows failed");
+	for (r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		stamps = SPI_getbinval(tup, desc, 1, &isnull);
+		bytea	   *sb = isnull ? NULL : DatumGetByteaPP(stamps);
+		Datum		idv = SPI_getbinval(tup, desc, 2, &isnull);
+		char	   *key = psprintf("%c:%s", prefix, ingest_datum_key(idcol, idv));
+		Entity	   *e = find_entity(ents, nents, key);
+		bool		have_stamps;
+		int			w;
+
+		if (e == NULL)
+			continue;
+		e->existed = true;
+		have_stamps = (sb != NULL &&
+					   VARSIZE_ANY_EXHDR(sb) >= sizeof(int64) * 2 * tab->nfields &&
+					   (VARSIZE_ANY_EXHDR(sb) - sizeof(int64) * 2 * tab->nfields) % sizeof(int64) == 0);
+		if (have_stamps)
+		{
+			const char *p = VARDATA_ANY(sb) + sizeof(int64) * 2 * tab->nfields;
+
+			e->nseen = (VARSIZE_ANY_EXHDR(sb) - sizeof(int64) * 2 * tab->nfields) / sizeof(int64);
+			e->maxseen = e->nseen + 4;
+			e->seen = palloc(sizeof(uint64) * e->maxseen);
+			for (i = 0; i < e->nseen; i++)
+			{
+				uint64		hv;
+
+				memcpy(&hv, p + i * sizeof(int64), sizeof(int64));
+				e->seen[i] = pg_ntoh64(hv);
+			}
+		}
+		for (w = 0; w < tab->nread; w++)
+		{
+			int			f = tab->readcols[w];
+
+			e->values[f] = SPI_getbinval(tup, desc, w + 2, &e->nulls[f]);
+			e->known |= (1U << f);
+		}
+		for (i = 0; i < tab->nfields; i++)
+		{
+			if (have_stamps)
+			{
+				const char *p = VARDATA_ANY(sb) + i * 2 * sizeof(int64);
+				uint64		hv,
+							lv;
+
+				memcpy(&hv, p, sizeof(int64));
+				memcpy(&lv, p + sizeof(int64), sizeof(int64));
+				e->hi[i] = (int64) pg_ntoh64(hv);
+				e->lo[i] = (int64) pg_ntoh64(lv);
+			}
+			else if (!e->nulls[i] && first_wins(kind, i))
+				e->hi[i] = e->lo[i] = PG_INT64_MIN; /* a row written before: it was first */
+			else
+				e->hi[i] = e->lo[i] = first_wins(kind, i) ? PG_INT64_MAX : PG_INT64_MIN;
+		}
+	}
+}
+
+/*
+ * Merge one value into an entity's field if its stamp wins.
+ */
+static inline void
+merge_value(Entity *e, int f, int cls, TimestampTz ts, uint64 tiebreak, Datum value)
+{
+	int64		hi = stamp_hi(cls, ts);
+	int64		lo = (int64) tiebreak;
+	bool		wins;
+
+	if (first_wins(e->kind, f))
+		wins = (hi < e->hi[f]) || (hi == e->hi[f] && lo < e->lo[f]);
+	else
+		wins = (hi > e->hi[f]) || (hi == e->hi[f] && lo > e->lo[f]);
+	if (!wins)
+		return;
+	e->hi[f] = hi;
+	e->lo[f] = lo;
+	e->values[f] = value;
+	e->nulls[f] = false;
+	e->known |= (1U << f);
+	e->dirty = true;
+	e->state_dirty = true;
+}
+
+/*
+ * Has the entity seen this event (by the hash of its id)?  If not,
+ * remember it.
+ */
+static bool
+seen_before(Entity *e, uint64 h)
+{
+	int			i;
+
+	for (i = 0; i < e->nseen; i++)
+		if (e->seen[i] == h)
+			return true;
+	if (e->nseen == e->maxseen)
+	{
+		e->maxseen = e->maxseen ? 2 * e->maxseen : 4;
+		e->seen = e->seen ? repalloc(e->seen, sizeof(uint64) * e->maxseen) :
+			palloc(sizeof(uint64) * e->maxseen);
+	}
+	e->seen[e->nseen++] = h;
+	e->state_dirty = true;
+	return false;
+}
+
+/*
+ * The merge state of an entity as bytea (big-endian int64 pairs).
+ */
+static Datum
+stamps_datum(Entity *e, int nfields)
+{
+	Size		len = sizeof(int64) * (2 * nfields + e->nseen);
+	bytea	   *b = palloc(VARHDRSZ + len);
+	char	   *p = VARDATA(b);
+	int			f;
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	for (f = 0; f < nfields; f++)
+	{
+		uint64		hv = pg_hton64((uint64) e->hi[f]);
+		uint64		lv = pg_hton64((uint64) e->lo[f]);
+
+		memcpy(p, &hv, sizeof(int64));
+		memcpy(p + sizeof(int64), &lv, sizeof(int64));
+		p += 2 * sizeof(int64);
+	}
+	for (f = 0; f < e->nseen; f++)
+	{
+		uint64		hv = pg_hton64(e->seen[f]);
+
+		memcpy(p, &hv, sizeof(int64));
+		p += sizeof(int64);
+	}
+	return PointerGetDatum(b);
+}
+
+/*
+ * Write the dirty entities of one kind with one upsert (arrays of each
+ * column's type, unnested), in lock order.
+ */
+static void
+write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
+{
+	IngestTable *tab = &t->tables[kind];
+	Datum		args[INGEST_MAX_FIELDS];
+	Datum	   *elems = palloc(sizeof(Datum) * nents);
+	bool	   *nulls = palloc(sizeof(bool) * nents);
+	int			nrows = 0;
+	int			w;
+	int			i;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	for (i = 0; i < nents; i++)
+		if (order[i]->kind == kind && order[i]->dirty)
+			nrows++;
+	if (nrows == 0)
+		return;
+	dims[0] = nrows;
+	for (w = 0; w < tab->nwritten; w++)
+	{
+		int			f = tab->written[w];
+		IngestColumn *col = &tab->cols[f];
+		int			k = 0;
+
+		for (i = 0; i < nents; i++)
+		{
+			Entity	   *e = order[i];
+
+			if (e->kind != kind || !e->dirty)
+				continue;
+			/*
+			 * A stored value the merge did not change is passed as NULL:
+			 * the upsert keeps the row's own (COALESCE), without reading
+			 * or recompressing it.
+			 */
+			if (!e->existed || (e->known & (1U << f)))
+			{
+				elems[k] = e->values[f];
+				nulls[k] = e->nulls[f];
+			}
+			else
+			{
+				elems[k] = (Datum) 0;
+				nulls[k] = true;
+			}
+			k++;
+		}
+		args[w] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, col->typid,
+													 col->typlen, col->typbyval, col->typalign));
+	}
+	if (SPI_execute_plan(tab->upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "writing %s failed", kind == IK_TRACE ? "traces" : "observations");
+}
+
+/*
+ * Write the merge state of the dirty entities, with one upsert.
+ */
+static void
+write_state(IngestTarget *t, Entity **order, int nents)
+{
+	Datum	   *kinds = palloc(sizeof(Datum) * nents);
+	Datum	   *keys = palloc(sizeof(Datum) * nents);
+	Datum	   *stamps = palloc(sizeof(Datum) * nents);
+	Datum		args[3];
+	int			k = 0;
+	int			i;
+
+	for (i = 0; i < nents; i++)
+	{
+		Entity	   *e = order[i];
+
+		if (!e->state_dirty)
+			continue;
+		kinds[k] = CharGetDatum(e->key[0]);
+		keys[k] = CStringGetTextDatum(e->key + 2);
+		stamps[k] = stamps_datum(e, t->tables[e->kind].nfields);
+		k++;
+	}
+	if (k == 0)
+		return;
+	args[0] = PointerGetDatum(construct_array(kinds, k, CHAROID, 1, true, TYPALIGN_CHAR));
+	args[1] = PointerGetDatum(construct_array(keys, k, TEXTOID, -1, false, TYPALIGN_INT));
+	args[2] = PointerGetDatum(construct_array(stamps, k, BYTEAOID, -1, false, TYPALIGN_INT));
+	if (SPI_execute_plan(t->state_upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "writing merge state failed");
+}
+
+/*
+ * Does the event count as liveness of its project?
+ */
+static inline bool
+counts_as_liveness(IngestEvent *ev)
+{
+	return ev->action != IA_NONE && ev->action != IA_IGNORE && ev->status != 400 &&
+		ev->status != 404 && ev->project_id != NULL;
+}
+
+static int
+cmp_event_project(const void *a, const void *b)
+{
+	const IngestEvent *x = *(const IngestEvent *const *) a;
+	const IngestEvent *y = *(const IngestEvent *const *) b;
+
+	return strcmp(x->project_id, y->project_id);
+}
+
+/*
+ * Report liveness: once per project of the batch, with its latest event
+ * timestamp (events of unknown projects and invalid events do not count).
+ * Projects go in name order, so that concurrent batches take the locks of
+ * the interim upsert in one order.
+ */
+static void
+record_liveness(IngestEvent *events, int n)
+{
+	IngestEvent **sorted = palloc(sizeof(IngestEvent *) * (n + 1));
+	int			ns = 0;
+	int			i = 0;
+
+	for (i = 0; i < n; i++)
+		if (counts_as_liveness(&events[i]))
+			sorted[ns++] = &events[i];
+	qsort(sorted, ns, sizeof(IngestEvent *), cmp_event_project);
+	i = 0;
+	while (i < ns)
+	{
+		IngestEvent *best = sorted[i];
+		IngestEvent *hb = NULL;
+		int			j;
+
+		for (j = i; j < ns && strcmp(sorted[j]->project_id, sorted[i]->project_id) == 0; j++)
+		{
+			IngestEvent *ev = sorted[j];
+
+			if (ev->ts > best->ts)
+				best = ev;
+			if (ev->action == IA_HEARTBEAT && (hb == NULL || ev->ts > hb->ts))
+				hb = ev;
+		}
+		heartbeat_record(best->project_id, best->ts,
+						 hb ? hb->environment : NULL,
+						 hb ? hb->app_version : NULL,
+						 hb ? hb->sdk_version : NULL,
+						 hb != NULL);
+		i = j;
+	}
+}
+
+/*
+ * Apply parsed events: the one merge routine.  Sets status and message of
+ * every event that does not have one yet.
+ */
+void
+ingest_apply(IngestTarget *t, IngestEvent *events, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Entity	   *ents;
+	Entity	  **order;
+	int			nents = 0;
+	int			nuniq;
+	int			i;
+	int			f;
+
+	/*
+	 * Each entity is read after its lock is taken, which shows the writes of
+	 * the batch that held the lock before only with a fresh snapshot.
+	 */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("swisper ingestion must run at isolation level READ COMMITTED"),
+				 errdetail("Merging reads each entity after locking it, which needs a snapshot per statement."),
+				 errhint("Call it outside REPEATABLE READ and SERIALIZABLE transactions.")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(cxt);
+	ingest_target_prepare_plans(t);
+
+	check_projects(t, events, n);
+	check_batch_duplicates(events, n);
+
+	/* the entities: one per event, one per implied placeholder trace */
+	ents = palloc(sizeof(Entity) * (2 * n + 1));
+	for (i = 0; i < n; i++)
+	{
+		IngestEvent *ev = &events[i];
+
+		if (!pending(ev) || (ev->action != IA_TRACE && ev->action != IA_OBS))
+			continue;
+		init_entity(&ents[nents++], ev->action == IA_TRACE ? IK_TRACE : IK_OBS, ev->key,
+					ev->vals[0].value);
+		if (ev->ph_key)
+			init_entity(&ents[nents++], IK_TRACE, ev->ph_key, ev->ph_trace_id);
+	}
+	qsort(ents, nents, sizeof(Entity), cmp_entity_key);
+	nuniq = 0;
+	for (i = 0; i < nents; i++)
+		if (nuniq == 0 || strcmp(ents[i].key, ents[nuniq - 1].key) != 0)
+			ents[nuniq++] = ents[i];
+	nents = nuniq;
+
+	/* lock them in hash order, then read what is stored */
+	order = palloc(sizeof(Entity *) * (nents + 1));
+	for (i = 0; i < nents; i++)
+		order[i] = &ents[i];
+	qsort(order, nents, sizeof(Entity *), cmp_entity_lock);
+	for (i = 0; i < nents; i++)
+	{
+		LOCKTAG		tag;
+
+		if (i > 0 && order[i]->lockhash == order[i - 1]->lockhash)
+			continue;
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (order[i]->lockhash >> 32),
+							 (uint32) order[i]->lockhash, INGEST_LOCK_FIELD4);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	}
+	read_existing(t, IK_TRACE, ents, nents);
+	read_existing(t, IK_OBS, ents, nents);
+
+	/* merge, and decide statuses */
+	for (i = 0; i < n; i++)
+	{
+		IngestEvent *ev = &events[i];
+		IngestKind	kind;
+		Entity	   *e;
+
+		if (!pending(ev))
+			continue;
+		if (ev->action == IA_HEARTBEAT)
+		{
+			ev->status = 200;
+			ev->message = "heartbeat recorded";
+			continue;
+		}
+		if (ev->action != IA_TRACE && ev->action != IA_OBS)
+			continue;
+		kind = (ev->action == IA_TRACE) ? IK_TRACE : IK_OBS;
+		e = find_entity(ents, nents, ev->key);
+		Assert(e != NULL);
+		if (seen_before(e, ev->tiebreak))
+		{
+			ev->status = 200;
+			ev->message = "duplicate: already ingested";
+			continue;
+		}
+		for (f = 0; f < t->tables[kind].nfields; f++)
+		{
+			if (!ev->vals[f].present)
+				continue;
+			if (f == 0)
+			{
+				/* the id: written once, with the row */
+				if (e->nulls[0])
+				{
+					e->values[0] = ev->vals[0].value;
+					e->nulls[0] = false;
+					e->known |= 1;
+					e->dirty = true;
+					e->state_dirty = true;
+				}
+				continue;
+			}
+			merge_value(e, f, ev->vals[f].cls, ev->ts, ev->tiebreak, ev->vals[f].value);
+		}
+		if (ev->ph_key)
+		{
+			Entity	   *te = find_entity(ents, nents, ev->ph_key);
+
+			if (te->nulls[TF_ID])
+			{
+				te->values[TF_ID] = ev->ph_trace_id;
+				te->nulls[TF_ID] = false;
+				te->known |= 1;
+				te->dirty = true;
+				te->state_dirty = true;
+			}
+			if (ev->ph_has_project)
+				merge_value(te, TF_PROJECT_ID, FIRST_PLACEHOLDER, ev->ts, ev->tiebreak,
+							ev->ph_project);
+			if (t->tables[IK_TRACE].cols[TF_TIMESTAMP].cclass == CC_TIMESTAMP ||
+				t->tables[IK_TRACE].cols[TF_TIMESTAMP].cclass == CC_TIMESTAMPTZ)
+				merge_value(te, TF_TIMESTAMP, FIRST_PLACEHOLDER, ev->ph_ts, ev->tiebreak,
+							TimestampTzGetDatum(ev->ph_ts));
+		}
+		ev->applied = true;
+		if (e->existed)
+		{
+			ev->status = 200;
+			ev->message = (kind == IK_TRACE) ? "merged into the existing trace" :
+				"merged into the existing observation";
+		}
+		else if (e->first_event < 0)
+		{
+			e->first_event = ev->idx;
+			ev->status = 201;
+			ev->message = (kind == IK_TRACE) ? "created the trace" : "created the observation";
+		}
+		else
+		{
+			ev->status = 200;
+			ev->message = psprintf("merged into the %s created by element %d",
+								   kind == IK_TRACE ? "trace" : "observation", e->first_event);
+		}
+	}
+
+	/* write: traces before observations (foreign key), then the state */
+	write_rows(t, IK_TRACE, order, nents);
+	write_rows(t, IK_OBS, order, nents);
+	write_state(t, order, nents);
+	record_liveness(events, n);
+
+	SPI_finish();
+	MemoryContextSwitchTo(cxt);
+}

@@ -1,0 +1,654 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest_target.c
+ *	  What the ingestion knows about its target tables: the columns it
+ *	  writes and their types (from the catalog, never assumed), converters
+ *	  from JSON text to each column's type, and the saved SPI plans that
+ *	  read and write them.
+ *
+ * The tables live in the schema named by swisper.table_schema.  Everything
+ * here is cached per backend and thrown away when a relcache invalidation
+ * names one of the tables (ALTER TABLE, DROP, ...), when an enum gains a
+ * label, or when the setting names another schema.  SQL text is built only
+ * from fixed names and catalog identifiers, quoted with quote_identifier.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/catcache.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/uuid.h"
+
+#include "ingest.h"
+#include "swisper_ext.h"
+
+/* Column names of the logical fields, in TraceField / ObsField order. */
+static const char *const trace_columns[TF_COUNT] = {
+	"id", "project_id", "timestamp", "name", "user_id", "session_id",
+	"input", "output", "meta", "tags"
+};
+static const char *const obs_columns[OF_COUNT] = {
+	"id", "trace_id", "start_time", "parent_observation_id", "type", "name",
+	"end_time", "completion_start_time", "input", "output", "meta", "model",
+	"model_parameters", "prompt_tokens", "completion_tokens", "total_tokens",
+	"level", "status_message"
+};
+
+static IngestTarget target;
+static MemoryContext target_cxt = NULL;
+static bool callbacks_registered = false;
+static Oid	state_relid = InvalidOid;
+
+bool		ingest_careful_conversion = false;
+
+/*
+ * Relcache callback: forget everything when one of our tables changes.
+ */
+static void
+ingest_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid ||
+		relid == target.projects_relid ||
+		relid == target.tables[IK_TRACE].relid ||
+		relid == target.tables[IK_OBS].relid ||
+		relid == state_relid)
+		target.valid = false;
+}
+
+/*
+ * Syscache callback on pg_enum and pg_type: an enum label added or a type
+ * changed makes the cached converters stale.
+ */
+static void
+ingest_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	target.valid = false;
+}
+
+/*
+ * Free the saved plans of a stale target.
+ */
+static void
+free_plan(SPIPlanPtr *plan)
+{
+	if (*plan)
+		SPI_freeplan(*plan);
+	*plan = NULL;
+}
+
+/*
+ * Describe one column of a table for the converters.  A column the table
+ * lacks leaves colname NULL: that field is then neither read nor written.
+ */
+static void
+describe_column(Oid relid, const char *field, const char *colname, IngestColumn *col)
+{
+	AttrNumber	attnum;
+	HeapTuple	tup;
+	Form_pg_attribute att;
+	Oid			infunc;
+	Oid			outfunc;
+	bool		isvarlena;
+
+	memset(col, 0, sizeof(*col));
+	col->field = field;
+	attnum = get_attnum(relid, colname);
+	if (attnum == InvalidAttrNumber)
+		return;
+
+	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for attribute %d of relation %u", attnum, relid);
+	att = (Form_pg_attribute) GETSTRUCT(tup);
+	col->colname = MemoryContextStrdup(target_cxt, colname);
+	col->attnum = attnum;
+	col->typid = att->atttypid;
+	col->typmod = att->atttypmod;
+	col->notnull = att->attnotnull;
+	ReleaseSysCache(tup);
+
+	get_typlenbyvalalign(col->typid, &col->typlen, &col->typbyval, &col->typalign);
+	col->arraytypid = get_array_type(col->typid);
+	if (!OidIsValid(col->arraytypid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("column \"%s\" of relation \"%s\" has a type without an array type",
+						colname, get_rel_name(relid)),
+				 errdetail("The ingestion writes each column through an array of its type.")));
+	getTypeInputInfo(col->typid, &infunc, &col->ioparam);
+	fmgr_info_cxt(infunc, &col->infunc, target_cxt);
+	getTypeOutputInfo(col->typid, &outfunc, &isvarlena);
+	fmgr_info_cxt(outfunc, &col->outfunc, target_cxt);
+	col->maxchars = -1;
+
+	switch (col->typid)
+	{
+		case TEXTOID:
+			col->cclass = CC_TEXT;
+			break;
+		case VARCHAROID:
+			col->cclass = CC_TEXT;
+			if (col->typmod >= (int32) VARHDRSZ)
+				col->maxchars = col->typmod - VARHDRSZ;
+			break;
+		case UUIDOID:
+			col->cclass = CC_UUID;
+			break;
+		case JSONOID:
+			col->cclass = CC_JSON;
+			break;
+		case JSONBOID:
+			col->cclass = CC_JSONB;
+			break;
+		case TIMESTAMPOID:
+			col->cclass = CC_TIMESTAMP;
+			break;
+		case TIMESTAMPTZOID:
+			col->cclass = CC_TIMESTAMPTZ;
+			break;
+		case INT2OID:
+			col->cclass = CC_INT2;
+			break;
+		case INT4OID:
+			col->cclass = CC_INT4;
+			break;
+		case INT8OID:
+			col->cclass = CC_INT8;
+			break;
+		default:
+			if (type_is_enum(col->typid))
+			{
+				CatCList   *list;
+				int			i;
+
+				col->cclass = CC_ENUM;
+				list = SearchSysCacheList1(ENUMTYPOIDNAME, ObjectIdGetDatum(col->typid));
+				col->nlabels = list->n_members;
+				col->labels = MemoryContextAlloc(target_cxt, sizeof(char *) * (list->n_members + 1));
+				col->labeloids = MemoryContextAlloc(target_cxt, sizeof(Oid) * (list->n_members + 1));
+				for (i = 0; i < list->n_members; i++)
+				{
+					HeapTuple	etup = &list->members[i]->tuple;
+					Form_pg_enum en = (Form_pg_enum) GETSTRUCT(etup);
+
+					col->labels[i] = MemoryContextStrdup(target_cxt, NameStr(en->enumlabel));
+					col->labeloids[i] = en->oid;
+				}
+				ReleaseSysCacheList(list);
+			}
+			else
+			{
+				col->cclass = CC_OTHER;
+				target.has_other = true;
+			}
+			break;
+	}
+}
+
+/*
+ * Describe one observability table (traces or observations).
+ */
+static void
+describe_table(IngestTable *tab, Oid relid, const char *const *columns, int nfields)
+{
+	int			i;
+
+	memset(tab, 0, sizeof(*tab));
+	tab->relid = relid;
+	tab->nfields = nfields;
+	for (i = 0; i < nfields; i++)
+	{
+		describe_column(relid, columns[i], columns[i], &tab->cols[i]);
+		if (tab->cols[i].colname)
+		{
+			tab->written[tab->nwritten++] = i;
+			if (i == 0 || tab->cols[i].notnull ||
+				ingest_first_wins(columns == trace_columns ? IK_TRACE : IK_OBS, i))
+				tab->readcols[tab->nread++] = i;
+		}
+	}
+	if (tab->cols[0].colname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("relation \"%s\" has no column \"id\"", get_rel_name(relid))));
+}
+
+/*
+ * Look up a table of the target schema, taking the lock the ingestion
+ * needs.  Taking the lock also processes pending invalidations, which may
+ * mark the cached target stale.
+ */
+static Oid
+lookup_table(Oid nspoid, const char *schema, const char *relname, LOCKMODE mode)
+{
+	Oid			relid = get_relname_relid(relname, nspoid);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s.%s\" does not exist", schema, relname),
+				 errhint("Set swisper.table_schema to the schema that holds the observability tables.")));
+	LockRelationOid(relid, mode);
+	return relid;
+}
+
+/*
+ * The target of this call: the cached one if still valid, else rebuilt
+ * from the catalog.
+ */
+IngestTarget *
+ingest_target_get(void)
+{
+	const char *schema = swisper_table_schema ? swisper_table_schema : "public";
+	Oid			nspoid;
+	Oid			extnsp;
+	Oid			projects;
+	Oid			traces;
+	Oid			observations;
+
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(ingest_relcache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(ENUMOID, ingest_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, ingest_syscache_callback, (Datum) 0);
+		callbacks_registered = true;
+	}
+
+	nspoid = get_namespace_oid(schema, true);
+	if (!OidIsValid(nspoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" named by swisper.table_schema does not exist", schema)));
+	projects = lookup_table(nspoid, schema, "projects", AccessShareLock);
+	traces = lookup_table(nspoid, schema, "traces", RowExclusiveLock);
+	observations = lookup_table(nspoid, schema, "observations", RowExclusiveLock);
+
+	extnsp = get_namespace_oid(SWISPER_SCHEMA_NAME, false);
+
+	if (target.valid && strcmp(target.schema, schema) == 0 &&
+		target.projects_relid == projects &&
+		target.tables[IK_TRACE].relid == traces &&
+		target.tables[IK_OBS].relid == observations &&
+		state_relid == get_relname_relid("ingest_merge_state", extnsp))
+		return &target;
+
+	/* Rebuild. */
+	free_plan(&target.project_plan);
+	free_plan(&target.state_upsert_plan);
+	free_plan(&target.tables[IK_TRACE].read_plan);
+	free_plan(&target.tables[IK_TRACE].upsert_plan);
+	free_plan(&target.tables[IK_OBS].read_plan);
+	free_plan(&target.tables[IK_OBS].upsert_plan);
+	if (target_cxt == NULL)
+		target_cxt = AllocSetContextCreate(CacheMemoryContext, "swisper ingest target",
+										   ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(target_cxt);
+	memset(&target, 0, sizeof(target));
+
+	target.schema = MemoryContextStrdup(target_cxt, schema);
+	target.projects_relid = projects;
+	describe_column(projects, "project_id", "id", &target.project_id_col);
+	target.projects_has_deleted_at = (get_attnum(projects, "deleted_at") != InvalidAttrNumber);
+	describe_table(&target.tables[IK_TRACE], traces, trace_columns, TF_COUNT);
+	describe_table(&target.tables[IK_OBS], observations, obs_columns, OF_COUNT);
+	state_relid = get_relname_relid("ingest_merge_state", extnsp);
+	if (!OidIsValid(state_relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the ingestion state table of schema \"%s\" are missing", SWISPER_SCHEMA_NAME),
+				 errhint("Recreate the extension with DROP EXTENSION and CREATE EXTENSION.")));
+	target.valid = true;
+	return &target;
+}
+
+/*
+ * Prepare and keep one plan.  The look-ups (= ANY of the batch's keys) are
+ * planned for each call (CURSOR_OPT_CUSTOM_PLAN): a generic plan made while
+ * a table was small would keep scanning it sequentially as it grows.
+ */
+static SPIPlanPtr
+keep_plan_opts(const char *sql, int nargs, Oid *argtypes, int opts)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, opts);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+static SPIPlanPtr
+keep_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	return keep_plan_opts(sql, nargs, argtypes, 0);
+}
+
+static SPIPlanPtr
+keep_lookup_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	return keep_plan_opts(sql, nargs, argtypes, CURSOR_OPT_CUSTOM_PLAN);
+}
+
+/*
+ * Build the read and upsert plans of one table.
+ */
+static void
+prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *relname)
+{
+	StringInfoData sql;
+	Oid			argtypes[INGEST_MAX_FIELDS];
+	const char *qschema = quote_identifier(t->schema);
+	const char *qid = quote_identifier(tab->cols[0].colname);
+	int			i;
+
+	if (tab->read_plan == NULL)
+	{
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT s.stamps");
+		for (i = 0; i < tab->nread; i++)
+			appendStringInfo(&sql, ", t.%s", quote_identifier(tab->cols[tab->readcols[i]].colname));
+		appendStringInfo(&sql, " FROM %s.%s t LEFT JOIN %s.ingest_merge_state s"
+						 " ON s.entity_kind = '%c' AND s.entity_id = t.%s::pg_catalog.text"
+						 " WHERE t.%s = ANY ($1)",
+						 qschema, quote_identifier(relname), SWISPER_SCHEMA_NAME, kind, qid, qid);
+		argtypes[0] = tab->cols[0].arraytypid;
+		tab->read_plan = keep_lookup_plan(sql.data, 1, argtypes);
+	}
+	if (tab->upsert_plan == NULL)
+	{
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "INSERT INTO %s.%s AS t (", qschema, quote_identifier(relname));
+		for (i = 0; i < tab->nwritten; i++)
+			appendStringInfo(&sql, "%s%s", i ? ", " : "",
+							 quote_identifier(tab->cols[tab->written[i]].colname));
+		appendStringInfoString(&sql, ") SELECT * FROM ROWS FROM (");
+		for (i = 0; i < tab->nwritten; i++)
+		{
+			appendStringInfo(&sql, "%spg_catalog.unnest($%d)", i ? ", " : "", i + 1);
+			argtypes[i] = tab->cols[tab->written[i]].arraytypid;
+		}
+		appendStringInfo(&sql, ") ON CONFLICT (%s) DO UPDATE SET ", qid);
+		for (i = 1; i < tab->nwritten; i++)
+		{
+			const char *qc = quote_identifier(tab->cols[tab->written[i]].colname);
+
+			appendStringInfo(&sql, "%s%s = COALESCE(EXCLUDED.%s, t.%s)", i > 1 ? ", " : "", qc, qc, qc);
+		}
+		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes);
+	}
+}
+
+/*
+ * Prepare the saved plans the target still lacks.  Called inside an SPI
+ * connection.
+ */
+void
+ingest_target_prepare_plans(IngestTarget *t)
+{
+	Oid			argtypes[3];
+	StringInfoData sql;
+
+	if (t->project_plan == NULL)
+	{
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT p.%s::pg_catalog.text, %s FROM %s.projects p"
+						 " WHERE p.%s::pg_catalog.text = ANY ($1)",
+						 quote_identifier(t->project_id_col.colname),
+						 t->projects_has_deleted_at ? "p.deleted_at IS NOT NULL" : "false",
+						 quote_identifier(t->schema),
+						 quote_identifier(t->project_id_col.colname));
+		argtypes[0] = TEXTARRAYOID;
+		t->project_plan = keep_lookup_plan(sql.data, 1, argtypes);
+	}
+	if (t->state_upsert_plan == NULL)
+	{
+		argtypes[0] = CHARARRAYOID;
+		argtypes[1] = TEXTARRAYOID;
+		argtypes[2] = BYTEAARRAYOID;
+		t->state_upsert_plan =
+			keep_plan("INSERT INTO " SWISPER_SCHEMA_NAME ".ingest_merge_state AS s"
+					  " (entity_kind, entity_id, stamps)"
+					  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
+					  " ON CONFLICT (entity_kind, entity_id) DO UPDATE SET stamps = EXCLUDED.stamps",
+					  3, argtypes);
+	}
+	prepare_table_plans(t, &t->tables[IK_TRACE], 't', "traces");
+	prepare_table_plans(t, &t->tables[IK_OBS], 'o', "observations");
+}
+
+/*
+ * Is str (len bytes) a uuid that uuid_in accepts?  The same grammar: an
+ * optional pair of braces around 32 hex digits, with a hyphen allowed after
+ * any group of four.
+ */
+static bool
+valid_uuid_text(const char *str, int len)
+{
+	int			i = 0;
+	int			digits = 0;
+	bool		braces = false;
+
+	if (len > 0 && str[0] == '{')
+	{
+		braces = true;
+		i = 1;
+	}
+	for (; i < len; i++)
+	{
+		char		c = str[i];
+
+		if (braces && c == '}' && i == len - 1)
+			break;
+		if (c == '-' && digits > 0 && digits % 4 == 0 && digits < 32 && str[i - 1] != '-')
+			continue;
+		if (!isxdigit((unsigned char) c) || digits == 32)
+			return false;
+		digits++;
+	}
+	if (braces && (len < 2 || str[len - 1] != '}'))
+		return false;
+	return digits == 32 && str[i - 1] != '-';
+}
+
+/*
+ * Parse an integer in [lo, hi] from text; "12", "-3", "12.0" are fine.
+ */
+static bool
+parse_integer(const char *str, int len, int64 lo, int64 hi, int64 *out)
+{
+	char		buf[64];
+	char	   *end;
+	long long	v;
+
+	if (len <= 0 || len >= (int) sizeof(buf))
+		return false;
+	memcpy(buf, str, len);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (end == buf || errno == ERANGE)
+		return false;
+	if (*end == '.')
+	{
+		end++;
+		while (*end == '0')
+			end++;
+	}
+	if (*end != '\0' || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+/*
+ * Convert one value given as text into the column's type, without raising
+ * an error for bad input: returns false and sets *err to a message that
+ * names what was wrong (the caller adds the field name).
+ */
+bool
+ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, char **err)
+{
+	char	   *cstr;
+	int64		iv;
+	TimestampTz ts;
+	int			i;
+
+	switch (col->cclass)
+	{
+		case CC_TEXT:
+			if (col->maxchars >= 0 && pg_mbstrlen_with_len(str, len) > col->maxchars)
+			{
+				*err = psprintf("longer than %d characters", col->maxchars);
+				return false;
+			}
+			*out = PointerGetDatum(cstring_to_text_with_len(str, len));
+			return true;
+		case CC_UUID:
+			if (!valid_uuid_text(str, len))
+			{
+				*err = psprintf("\"%s\" is not a uuid", pnstrdup(str, len));
+				return false;
+			}
+			*out = DirectFunctionCall1(uuid_in, CStringGetDatum(pnstrdup(str, len)));
+			return true;
+		case CC_JSON:
+		case CC_JSONB:
+			/* callers pass JSON values through ingest_event.c */
+			*err = "not a JSON value";
+			return false;
+		case CC_TIMESTAMP:
+		case CC_TIMESTAMPTZ:
+			if (!ingest_parse_timestamp(str, len, &ts))
+			{
+				*err = psprintf("\"%s\" is not an ISO 8601 timestamp or epoch seconds",
+								pnstrdup(str, len));
+				return false;
+			}
+			*out = TimestampTzGetDatum(ts);
+			return true;
+		case CC_INT2:
+			if (!parse_integer(str, len, PG_INT16_MIN, PG_INT16_MAX, &iv))
+				goto bad_int;
+			*out = Int16GetDatum((int16) iv);
+			return true;
+		case CC_INT4:
+			if (!parse_integer(str, len, PG_INT32_MIN, PG_INT32_MAX, &iv))
+				goto bad_int;
+			*out = Int32GetDatum((int32) iv);
+			return true;
+		case CC_INT8:
+			if (!parse_integer(str, len, PG_INT64_MIN, PG_INT64_MAX, &iv))
+				goto bad_int;
+			*out = Int64GetDatum(iv);
+			return true;
+		case CC_ENUM:
+			for (i = 0; i < col->nlabels; i++)
+			{
+				if ((int) strlen(col->labels[i]) == len && memcmp(col->labels[i], str, len) == 0)
+				{
+					*out = ObjectIdGetDatum(col->labeloids[i]);
+					return true;
+				}
+			}
+			{
+				StringInfoData allowed;
+
+				initStringInfo(&allowed);
+				for (i = 0; i < col->nlabels; i++)
+					appendStringInfo(&allowed, "%s%s", i ? ", " : "", col->labels[i]);
+				*err = psprintf("\"%s\" is not a value of type %s (allowed: %s)",
+								pnstrdup(str, len), format_type_be(col->typid), allowed.data);
+			}
+			return false;
+		case CC_OTHER:
+			cstr = pnstrdup(str, len);
+			if (!ingest_careful_conversion)
+			{
+				*out = InputFunctionCall(&col->infunc, cstr, col->ioparam, col->typmod);
+				return true;
+			}
+			else
+			{
+				MemoryContext oldcxt = CurrentMemoryContext;
+				ResourceOwner oldowner = CurrentResourceOwner;
+				volatile bool ok = false;
+
+				BeginInternalSubTransaction(NULL);
+				MemoryContextSwitchTo(oldcxt);
+				PG_TRY();
+				{
+					*out = InputFunctionCall(&col->infunc, cstr, col->ioparam, col->typmod);
+					ReleaseCurrentSubTransaction();
+					MemoryContextSwitchTo(oldcxt);
+					CurrentResourceOwner = oldowner;
+					ok = true;
+				}
+				PG_CATCH();
+				{
+					ErrorData  *edata;
+
+					MemoryContextSwitchTo(oldcxt);
+					edata = CopyErrorData();
+					FlushErrorState();
+					RollbackAndReleaseCurrentSubTransaction();
+					MemoryContextSwitchTo(oldcxt);
+					CurrentResourceOwner = oldowner;
+					/* only bad data is the element's fault; rethrow the rest */
+					if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
+						ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+						ReThrowError(edata);
+					*err = edata->message;
+				}
+				PG_END_TRY();
+				return ok;
+			}
+	}
+	*err = "unsupported column type";
+	return false;
+
+bad_int:
+	*err = psprintf("\"%s\" is not an integer in the range of %s",
+					pnstrdup(str, len), format_type_be(col->typid));
+	return false;
+}
+
+/*
+ * Is field f of kind a "first wins" field (id, project, trace id, start
+ * time / trace timestamp)?
+ */
+bool
+ingest_first_wins(IngestKind kind, int f)
+{
+	if (kind == IK_TRACE)
+		return f == TF_ID || f == TF_PROJECT_ID || f == TF_TIMESTAMP;
+	return f == OF_ID || f == OF_TRACE_ID || f == OF_START_TIME;
+}
+
+/*
+ * The canonical text of a converted id: what keys entities and merge state.
+ */
+char *
+ingest_datum_key(IngestColumn *col, Datum value)
+{
+	if (col->cclass == CC_TEXT)
+		return text_to_cstring(DatumGetTextPP(value));
+	return OutputFunctionCall(&col->outfunc, value);
+}
