@@ -131,7 +131,7 @@ DROP SCHEMA IF EXISTS swisper CASCADE;
 
 async def reset(conn):
     await conn.execute("TRUNCATE observations, traces, swisper.ingest_merge_state,"
-                       " swisper.project_last_seen")
+                       " swisper.project_connection")
     await conn.execute("DELETE FROM projects WHERE id <> ALL($1)", [PROJECT, "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f"])
     await conn.execute("CHECKPOINT")
 

@@ -123,3 +123,19 @@ SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION @extschema@.health() IS
 'Health of swisper_ext: version, preloading, worker (pid, last loop), database, server time, projects per status';
+
+--
+-- swisper.heartbeat_registry_forget(): the shared registry outlives DROP
+-- EXTENSION; a new extension starts without the old one's sightings.
+--
+CREATE FUNCTION @extschema@.heartbeat_registry_forget()
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'swisper_heartbeat_registry_forget'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION @extschema@.heartbeat_registry_forget() IS
+'Removes this database''s entries from the shared heartbeat registry (the install calls it); returns how many';
+
+REVOKE EXECUTE ON FUNCTION @extschema@.heartbeat_registry_forget() FROM PUBLIC;
+
+SELECT @extschema@.heartbeat_registry_forget();

@@ -1,7 +1,4 @@
 \i test/fixtures/reset.sql
--- The lead's migration (20_tables.sql) drops fk_traces_user; without it in
--- this branch, drop it here so the SDK's external user ids can be stored.
-ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user;
 \set stream `cat test/fixtures/events/swisper_stream.json`
 
 -- Every stream event kind, in order: one row per element, in input order.
@@ -19,10 +16,18 @@ FROM observations WHERE trace_id = '3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f' ORDER 
 SELECT id, input, output FROM observations
 WHERE trace_id = '3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f' ORDER BY id;
 
--- The heartbeat and the other events feed liveness (interim table).
-SELECT project_id, last_seen_at AT TIME ZONE 'UTC' AS last_seen, last_heartbeat_at AT TIME ZONE 'UTC' AS last_heartbeat,
-       environment, app_version, sdk_version
-FROM swisper.project_last_seen;
+-- The heartbeat and the other events feed liveness: the registry in shared
+-- memory, which the worker saves every tick (waits for at most 30 s).
+DO $$
+BEGIN
+	FOR i IN 1..300 LOOP
+		EXIT WHEN EXISTS (SELECT FROM swisper.project_status
+						   WHERE project_id = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c' AND last_seen IS NOT NULL);
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+END $$;
+SELECT project_id, last_seen AT TIME ZONE 'UTC' AS last_seen, sdk_version
+FROM swisper.project_status WHERE last_seen IS NOT NULL;
 
 -- Re-delivery: every event is a duplicate (200), the heartbeat is recorded
 -- again (200), and nothing changes.

@@ -1,5 +1,4 @@
 \i test/fixtures/reset.sql
-ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user;
 \set stream `cat test/fixtures/events/swisper_stream.json`
 \set langfuse `cat test/fixtures/events/langfuse_batch.json`
 

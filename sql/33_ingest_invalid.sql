@@ -1,5 +1,4 @@
 \i test/fixtures/reset.sql
-ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user;
 INSERT INTO projects (id, name, created_at, updated_at, deleted_at)
 VALUES ('p-deleted', 'Gone', '2025-01-01', '2025-01-01', '2025-06-01');
 

@@ -1,5 +1,4 @@
 \i test/fixtures/reset.sql
-ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user;
 -- EXECUTE is revoked from PUBLIC: a role needs a GRANT to ingest, and with
 -- only EXECUTE it ingests without any privilege on the tables.
 SET client_min_messages = warning;

@@ -877,6 +877,39 @@ heartbeat_registry_snapshot(Oid database, int *count)
 }
 
 /*
+ * swisper.heartbeat_registry_forget(): drop this database's registry entries.
+ *
+ * The install script calls it.  The registry outlives DROP EXTENSION (it is
+ * shared memory), but the sightings it holds belong to the extension that
+ * was dropped: its status table went with it.  A new extension starts with
+ * no sightings, as its new, empty status table says.  Returns the number of
+ * entries removed.  Without the preloaded library there is nothing to do.
+ */
+PG_FUNCTION_INFO_V1(swisper_heartbeat_registry_forget);
+Datum
+swisper_heartbeat_registry_forget(PG_FUNCTION_ARGS)
+{
+	HASH_SEQ_STATUS scan;
+	HeartbeatEntry *entry;
+	int64		removed = 0;
+
+	if (!heartbeat_registry_attached())
+		PG_RETURN_INT64(0);
+
+	LWLockAcquire(heartbeat_state->lock, LW_EXCLUSIVE);
+	hash_seq_init(&scan, heartbeat_registry);
+	while ((entry = hash_seq_search(&scan)) != NULL)
+	{
+		/* dynahash allows removing the entry just returned by the scan */
+		if (entry->key.database == MyDatabaseId &&
+			hash_search(heartbeat_registry, &entry->key, HASH_REMOVE, NULL) != NULL)
+			removed++;
+	}
+	LWLockRelease(heartbeat_state->lock);
+	PG_RETURN_INT64(removed);
+}
+
+/*
  * Registry usage, for health().
  */
 void

@@ -37,7 +37,7 @@ async def fresh(admin):
     await admin.execute("CREATE DATABASE " + DB)
     conn = await asyncpg.connect(database=DB)
     await conn.execute(open(os.path.join(TOP, "test/fixtures/observability_schema.sql")).read())
-    await conn.execute("ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user; CREATE EXTENSION swisper_ext")
+    await conn.execute("CREATE EXTENSION swisper_ext")
     return conn
 
 

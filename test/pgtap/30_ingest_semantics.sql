@@ -1,6 +1,5 @@
 BEGIN;
 \i test/fixtures/reset.sql
-ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user;
 SELECT plan(19);
 
 -- ev(type, obs id, epoch seconds, data): one stream entry of trace T1.
