@@ -156,7 +156,7 @@ $disc = wait_for_notify($prod, 'disconnected', $back->[2]);
 is($disc->[1]{status}, 'disconnected', 'after SIGHUP back to 2s/4s the project is disconnected');
 
 # 4. DROP EXTENSION / CREATE EXTENSION under the running worker.
-$node->safe_psql('postgres', 'DROP EXTENSION swisper_ext');
+$node->safe_psql('postgres', 'SELECT swisper.release_user_id(); DROP EXTENSION swisper_ext');
 sleep(2);
 $node->safe_psql('postgres', 'CREATE EXTENSION swisper_ext');
 my $mark = scalar(notifications());
@@ -280,7 +280,7 @@ is(scalar(@warnings), 1, 'one WARNING when the registry fills');
 # says how to turn the worker on, and the extension can be re-created.
 $node->append_conf('postgresql.conf', "shared_preload_libraries = ''");
 $node->restart;
-$node->safe_psql('postgres', 'DROP EXTENSION swisper_ext');
+$node->safe_psql('postgres', 'SELECT swisper.release_user_id(); DROP EXTENSION swisper_ext');
 $node->safe_psql('postgres', 'CREATE EXTENSION swisper_ext');
 is($node->safe_psql('postgres', "SELECT swisper.heartbeat('$prod', 'nopreload') ->> 'status'"),
 	'ok', 'heartbeat() answers without preloading');
