@@ -288,7 +288,24 @@ async def run_per_event(conn, events):
     return time.perf_counter() - t
 
 
+def external_id_encode(value):
+    # binary input of swisper.external_id: kind tag 3 and the characters;
+    # the server parses them as the text input does (a UUID becomes kind uuid)
+    return b"\x03" + value.encode()
+
+
+def external_id_decode(data):
+    if data[0] == 1:
+        return str(int.from_bytes(data[1:9], "big"))
+    if data[0] == 2:
+        return str(uuid.UUID(bytes=bytes(data[1:17])))
+    return bytes(data[1:]).decode()
+
+
 async def run_copy(conn):
+    # COPY (FORMAT binary) needs a binary codec for every column type
+    await conn.set_type_codec("external_id", schema="swisper", encoder=external_id_encode,
+                              decoder=external_id_decode, format="binary")
     tr = await conn.fetch("SELECT * FROM traces")
     ob = await conn.fetch("SELECT * FROM observations")
     tcols = list(tr[0].keys())

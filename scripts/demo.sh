@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . scripts/lib.sh
 echo "== starting a throwaway PostgreSQL 15 cluster (pg_virtualenv) with swisper_ext preloaded"
-with_cluster bash -c 'createdb swisper_demo && psql -X -q -d swisper_demo -v ON_ERROR_STOP=1 -f scripts/demo.sql'
+SWISPER_DATABASE=swisper_demo with_cluster bash -c 'createdb swisper_demo && psql -X -q -d swisper_demo -v ON_ERROR_STOP=1 -f scripts/demo.sql'

@@ -39,3 +39,45 @@ EXPLAIN (COSTS OFF) SELECT id FROM traces WHERE user_id = '1AAC01A8-A985-4CD1-AA
 RESET enable_seqscan;
 \echo 'A second run of the fix finds nothing to change:'
 SELECT * FROM swisper.fix_user_id();
+
+\echo
+\echo '== 6. Ingestion: the SDK stream of test/fixtures/events, delivered in reverse order'
+\set stream `cat test/fixtures/events/swisper_stream.json`
+\set ECHO none
+\echo 'SELECT * FROM swisper.ingest_batch(<the 10 events, last first>);'
+SELECT * FROM swisper.ingest_batch((SELECT jsonb_agg(e ORDER BY n DESC)
+                                      FROM jsonb_array_elements(:'stream'::jsonb) WITH ORDINALITY AS x(e, n)));
+\set ECHO queries
+SELECT o.name, o.type, o.level, o.start_time, o.end_time, o.model, o.total_tokens, o.status_message
+  FROM observations o WHERE o.trace_id = '3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f' ORDER BY o.start_time;
+\echo 'Delivered again, in order: every event is a duplicate and nothing changes'
+\set ECHO none
+\echo 'SELECT status, message, count(*) FROM swisper.ingest_batch(<the 10 events>) GROUP BY 1, 2;'
+SELECT status, message, count(*) FROM swisper.ingest_batch(:'stream') GROUP BY 1, 2;
+\set ECHO queries
+\echo 'A Langfuse batch with one invalid event beside valid ones'
+\set lf `cat test/fixtures/events/langfuse_batch.json`
+\set ECHO none
+\echo 'SELECT * FROM swisper.ingest_batch(<test/fixtures/events/langfuse_batch.json with a 7th event whose startTime is not a time>, <project>);'
+SELECT * FROM swisper.ingest_batch(jsonb_set(:'lf'::jsonb, '{batch,6}',
+       '{"id": "ev-bad", "timestamp": "2025-11-07T07:30:17Z", "type": "span-create", "body": {"id": "x", "traceId": "c4a1e2d3-0000-4000-8000-00000000aaaa", "startTime": "yesterday at noon"}}'),
+       '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c');
+\set ECHO queries
+
+\echo
+\echo '== 7. Heartbeats and connection status'
+SELECT swisper.heartbeat('7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c', 'production', '1.0.0', '0.5.0');
+\set ON_ERROR_STOP 0
+SELECT swisper.heartbeat('no-such-project');
+\set ON_ERROR_STOP 1
+\echo 'The worker publishes within a tick (waiting for it):'
+DO $$
+BEGIN
+	FOR i IN 1..300 LOOP
+		EXIT WHEN EXISTS (SELECT FROM swisper.project_connection WHERE status = 'connected');
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+END $$;
+SELECT project_id, project_name, status, environment, app_version, sdk_version, traces_today
+  FROM swisper.project_status;
+SELECT jsonb_pretty(swisper.health() - 'server_time');

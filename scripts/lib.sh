@@ -17,8 +17,13 @@ cluster_options() {
 # Run a command in a throwaway PostgreSQL 15 cluster with the library
 # preloaded.  pg_virtualenv runs initdb as the postgres user, so this works
 # as root; -t keeps the cluster under /tmp, so two runs never collide.
+# SWISPER_DATABASE, when set, names the database the worker serves instead
+# of test/cluster.conf's.
 with_cluster() {
 	local opts=()
 	mapfile -t opts < <(cluster_options)
+	if [ -n "${SWISPER_DATABASE:-}" ]; then
+		opts+=(-o "swisper.database=$SWISPER_DATABASE")
+	fi
 	pg_virtualenv -t -v 15 "${opts[@]}" "$@"
 }
