@@ -60,7 +60,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    tschema text := coalesce(nullif(current_setting('swisper.table_schema', true), ''), 'public');
+    tschema text := @extschema@.observability_schema();
     n1 bigint;
     n2 bigint;
 BEGIN

@@ -80,7 +80,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-	s name := coalesce(nullif(current_setting('swisper.table_schema', true), ''), 'public');
+	s name := @extschema@.observability_schema();
 BEGIN
 	RETURN QUERY EXECUTE format($q$
 		SELECT p.id::text, p.name::text,
