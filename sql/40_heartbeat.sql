@@ -130,3 +130,21 @@ DROP ROLE regress_swisper_app;
 SELECT c.relname
   FROM pg_extension e, pg_class c
  WHERE e.extname = 'swisper_ext' AND c.oid = ANY (e.extconfig);
+
+-- A project the worker has validated and that is then soft-deleted: once a
+-- tick has passed (its status row is gone), heartbeat() refuses it again.
+SELECT swisper.heartbeat(:prod) ->> 'status' AS status;
+SELECT pg_temp.wait_for_status(:prod, 'connected');
+UPDATE projects SET deleted_at = now() AT TIME ZONE 'UTC' WHERE id = :prod;
+DO $$
+BEGIN
+	FOR i IN 1..600 LOOP
+		EXIT WHEN NOT EXISTS (SELECT 1 FROM swisper.project_connection
+							   WHERE project_id = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c');
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+	-- and one more tick, past the one that deleted the row
+	PERFORM pg_sleep(1.5);
+END $$;
+SELECT swisper.heartbeat(:prod);
+\echo :LAST_ERROR_SQLSTATE

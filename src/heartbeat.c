@@ -48,6 +48,7 @@
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -88,6 +89,7 @@ typedef struct HeartbeatEntry
 	TimestampTz last_heartbeat;
 	TimestampTz connected_since;	/* start of the current run of sightings */
 	TimestampTz persisted_seen; /* last_seen the worker has committed */
+	uint64		validated_generation;	/* worker tick that saw the project valid */
 	char		environment[HEARTBEAT_META_LEN];
 	char		app_version[HEARTBEAT_META_LEN];
 	char		sdk_version[HEARTBEAT_META_LEN];
@@ -106,6 +108,13 @@ typedef struct HeartbeatSharedState
 	Oid			worker_database;
 	TimestampTz worker_started_at;
 	TimestampTz worker_last_loop;
+
+	/*
+	 * The worker's latest tick that validated projects, and until when that
+	 * validation may be trusted (read without locks).
+	 */
+	pg_atomic_uint64 validated_generation;
+	pg_atomic_uint64 validated_until;
 } HeartbeatSharedState;
 
 /* Settings. */
@@ -244,6 +253,8 @@ heartbeat_shmem_startup(void)
 		memset(heartbeat_state, 0, sizeof(HeartbeatSharedState));
 		heartbeat_state->lock = &(GetNamedLWLockTranche(HEARTBEAT_TRANCHE_NAME))->lock;
 		SpinLockInit(&heartbeat_state->mutex);
+		pg_atomic_init_u64(&heartbeat_state->validated_generation, 0);
+		pg_atomic_init_u64(&heartbeat_state->validated_until, 0);
 	}
 
 	memset(&info, 0, sizeof(info));
@@ -384,6 +395,7 @@ heartbeat_record(const char *project_id, TimestampTz seen_at, const char *enviro
 			entry->last_heartbeat = 0;
 			entry->connected_since = 0;
 			entry->persisted_seen = 0;
+			entry->validated_generation = 0;
 			entry->environment[0] = '\0';
 			entry->app_version[0] = '\0';
 			entry->sdk_version[0] = '\0';
@@ -493,17 +505,23 @@ heartbeat_evict_persisted(void)
 }
 
 /*
- * The worker committed the last_seen of these entries (a copy taken at the
- * start of its tick): they may now be evicted without loss.
+ * After a committed tick: the worker persisted the last_seen of these
+ * entries (a copy taken at the start of the tick), so they may be evicted
+ * without loss; and the projects marked validated existed and were not
+ * soft-deleted, so heartbeat() may skip its check for them until the next
+ * tick (see heartbeat_record_validated).
  */
 void
-heartbeat_registry_mark_persisted(Oid database, HeartbeatSnapshot *snap, int count)
+heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count)
 {
 	HeartbeatKey key;
+	uint64		generation;
+	int64		trust_us;
 	int			i;
 
 	if (!heartbeat_registry_attached())
 		return;
+	generation = pg_atomic_read_u64(&heartbeat_state->validated_generation) + 1;
 	memset(&key, 0, sizeof(key));
 	key.database = database;
 	LWLockAcquire(heartbeat_state->lock, LW_SHARED);
@@ -518,9 +536,62 @@ heartbeat_registry_mark_persisted(Oid database, HeartbeatSnapshot *snap, int cou
 		SpinLockAcquire(&entry->mutex);
 		if (snap[i].last_seen > entry->persisted_seen)
 			entry->persisted_seen = snap[i].last_seen;
+		if (snap[i].validated)
+			entry->validated_generation = generation;
 		SpinLockRelease(&entry->mutex);
 	}
 	LWLockRelease(heartbeat_state->lock);
+
+	/* Trusted for two intervals and a second: a stalled worker stops it. */
+	trust_us = (int64) heartbeat_check_interval_ms * 2000 + USECS_PER_SEC;
+	pg_atomic_write_u64(&heartbeat_state->validated_until,
+						(uint64) (GetCurrentTimestamp() + trust_us));
+	pg_atomic_write_u64(&heartbeat_state->validated_generation, generation);
+}
+
+/*
+ * The fast path of swisper.heartbeat(): when the project is in the registry
+ * and the worker's latest tick found it valid, record the heartbeat there and
+ * return true; otherwise return false and record nothing (the caller checks
+ * the project and calls heartbeat_record).
+ *
+ * So a project soft-deleted less than one tick ago may still be accepted, the
+ * same kind of race as a heartbeat concurrent with the deleting transaction,
+ * widened to at most one swisper.check_interval.
+ */
+bool
+heartbeat_record_validated(const char *project_id, TimestampTz seen_at, const char *environment,
+						   const char *app_version, const char *sdk_version)
+{
+	HeartbeatKey key;
+	HeartbeatEntry *entry;
+	uint64		generation;
+	bool		valid = false;
+
+	if (!heartbeat_registry_serves_database() ||
+		strlen(project_id) >= HEARTBEAT_PROJECT_ID_LEN)
+		return false;
+	generation = pg_atomic_read_u64(&heartbeat_state->validated_generation);
+	if (generation == 0 ||
+		seen_at > (TimestampTz) pg_atomic_read_u64(&heartbeat_state->validated_until))
+		return false;
+
+	memset(&key, 0, sizeof(key));
+	key.database = MyDatabaseId;
+	strlcpy(key.project_id, project_id, sizeof(key.project_id));
+
+	LWLockAcquire(heartbeat_state->lock, LW_SHARED);
+	entry = hash_search(heartbeat_registry, &key, HASH_FIND, NULL);
+	if (entry)
+	{
+		SpinLockAcquire(&entry->mutex);
+		valid = (entry->validated_generation == generation);
+		SpinLockRelease(&entry->mutex);
+		if (valid)
+			heartbeat_update_entry(entry, seen_at, environment, app_version, sdk_version, true);
+	}
+	LWLockRelease(heartbeat_state->lock);
+	return valid;
 }
 
 /*
@@ -752,6 +823,7 @@ swisper_heartbeat(PG_FUNCTION_ARGS)
 	char	   *sdk_version = NULL;
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
+	TimestampTz seen_at;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -765,9 +837,12 @@ swisper_heartbeat(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3))
 		sdk_version = text_to_cstring(PG_GETARG_TEXT_PP(3));
 
-	heartbeat_check_project(project_id);
-	heartbeat_record(project_id, GetCurrentTimestamp(), environment, app_version,
-					 sdk_version, true);
+	seen_at = GetCurrentTimestamp();
+	if (!heartbeat_record_validated(project_id, seen_at, environment, app_version, sdk_version))
+	{
+		heartbeat_check_project(project_id);
+		heartbeat_record(project_id, seen_at, environment, app_version, sdk_version, true);
+	}
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	jsonb_put_string(&state, "status", "ok");

@@ -56,6 +56,7 @@ typedef struct HeartbeatSnapshot
 	char		environment[HEARTBEAT_META_LEN];
 	char		app_version[HEARTBEAT_META_LEN];
 	char		sdk_version[HEARTBEAT_META_LEN];
+	bool		validated;		/* set by the worker: the project exists, not deleted */
 } HeartbeatSnapshot;
 
 /* Settings (GUCs), in milliseconds. */
@@ -84,7 +85,10 @@ extern void heartbeat_init(bool preloading);
 extern bool heartbeat_registry_attached(void);
 extern bool heartbeat_registry_serves_database(void);
 extern HeartbeatSnapshot *heartbeat_registry_snapshot(Oid database, int *count);
-extern void heartbeat_registry_mark_persisted(Oid database, HeartbeatSnapshot *snap, int count);
+extern void heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count);
+extern bool heartbeat_record_validated(const char *project_id, TimestampTz seen_at,
+									   const char *environment, const char *app_version,
+									   const char *sdk_version);
 extern void heartbeat_registry_usage(int64 *entries, int64 *capacity, int64 *evictions,
 									 int64 *fallback_writes);
 extern void heartbeat_worker_set_running(bool running, Oid database);

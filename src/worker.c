@@ -68,6 +68,13 @@
 char	   *heartbeat_worker_database = NULL;
 int			heartbeat_check_interval_ms = 1000;
 
+/* The tick's index of the registry copy, by project id. */
+typedef struct SnapshotRef
+{
+	char		project_id[HEARTBEAT_PROJECT_ID_LEN];	/* hash key */
+	HeartbeatSnapshot *snap;
+} SnapshotRef;
+
 /* Per-tick arrays of the rows to write. */
 typedef struct TickWrites
 {
@@ -297,7 +304,7 @@ worker_tick(void)
 	/* A local copy of this database's registry entries, by project id. */
 	memset(&info, 0, sizeof(info));
 	info.keysize = HEARTBEAT_PROJECT_ID_LEN;
-	info.entrysize = sizeof(HeartbeatSnapshot);
+	info.entrysize = sizeof(SnapshotRef);
 	info.hcxt = CurrentMemoryContext;
 	registry = hash_create("swisper heartbeat snapshot", 1024, &info,
 						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
@@ -307,9 +314,10 @@ worker_tick(void)
 	MemoryContextSwitchTo(oldcontext);
 	for (i = 0; i < nsnap; i++)
 	{
-		HeartbeatSnapshot *e = hash_search(registry, snap[i].project_id, HASH_ENTER, NULL);
+		SnapshotRef *e = hash_search(registry, snap[i].project_id, HASH_ENTER, NULL);
 
-		memcpy(e, &snap[i], sizeof(HeartbeatSnapshot));
+		snap[i].validated = false;
+		e->snap = &snap[i];
 	}
 
 	SPI_connect();
@@ -319,8 +327,11 @@ worker_tick(void)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 
-	/* What the copy held is in the table now: those entries may be evicted. */
-	heartbeat_registry_mark_persisted(MyDatabaseId, snap, nsnap);
+	/*
+	 * What the copy held is in the table now: those entries may be evicted;
+	 * the valid projects among them may skip heartbeat()'s check.
+	 */
+	heartbeat_registry_mark_tick(MyDatabaseId, snap, nsnap);
 
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
@@ -391,7 +402,13 @@ tick_publish(HTAB *registry, TimestampTz now, Oid projects_nsp)
 		bool		moved = false;
 
 		if (strlen(project_id) < HEARTBEAT_PROJECT_ID_LEN)
-			reg = hash_search(registry, project_id, HASH_FIND, NULL);
+		{
+			SnapshotRef *ref = hash_search(registry, project_id, HASH_FIND, NULL);
+
+			reg = ref ? ref->snap : NULL;
+		}
+		if (reg)
+			reg->validated = true;
 
 		last_seen = newer(reg ? reg->last_seen : 0, tbl_seen, tbl_seen_null);
 		last_heartbeat = newer(reg ? reg->last_heartbeat : 0, tbl_hb, tbl_hb_null);
