@@ -436,6 +436,56 @@ timestamp_value(IngestEvent *ev, JsonbValue *v, const char *path, TimestampTz *o
 }
 
 /*
+ * A body key (camelCase, and its snake_case spelling where they differ)
+ * whose value goes into one field as it is, at the event's precedence.
+ */
+typedef struct PlainBodyField
+{
+	const char *key;
+	const char *alt_key;		/* NULL when there is one spelling */
+	int			field;
+} PlainBodyField;
+
+static const PlainBodyField trace_plain_fields[] = {
+	{"name", NULL, TF_NAME},
+	{"userId", "user_id", TF_USER_ID},
+	{"sessionId", "session_id", TF_SESSION_ID},
+	{"input", NULL, TF_INPUT},
+	{"output", NULL, TF_OUTPUT},
+	{"metadata", "meta", TF_META},
+};
+
+static const PlainBodyField observation_plain_fields[] = {
+	{"parentObservationId", "parent_observation_id", OF_PARENT_ID},
+	{"name", NULL, OF_NAME},
+	{"input", NULL, OF_INPUT},
+	{"metadata", "meta", OF_META},
+	{"modelParameters", "model_parameters", OF_MODEL_PARAMETERS},
+};
+
+/*
+ * Store the plain fields of a body; false (the event rejected) at the first
+ * value that does not fit its column.
+ */
+static bool
+set_plain_fields(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
+				 const PlainBodyField *fields, int nfields, const char *prefix)
+{
+	int			i;
+
+	for (i = 0; i < nfields; i++)
+	{
+		JsonbValue	buf;
+		const char *key;
+		JsonbValue *v = get_key2(body, fields[i].key, fields[i].alt_key, &buf, &key);
+
+		if (!set_field(ev, tab, fields[i].field, ev->prec, v, prefix, key))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Fill the trace fields of an event from a body object (stream data,
  * Langfuse body or HTTP body).  The id and project are set by the caller.
  */
@@ -445,7 +495,6 @@ fill_trace(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const char *p
 	IngestTable *tab = TRACES(t);
 	JsonbValue	buf;
 	JsonbValue *v;
-	const char *key;
 	TimestampTz ts;
 
 	v = get_key(body, "timestamp", &buf);
@@ -458,23 +507,8 @@ fill_trace(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const char *p
 	else if (!set_field_ts(ev, tab, TF_TIMESTAMP, FIRST_DERIVED, ev->ts, "timestamp"))
 		return false;
 
-	v = get_key(body, "name", &buf);
-	if (!set_field(ev, tab, TF_NAME, ev->prec, v, prefix, "name"))
-		return false;
-	v = get_key2(body, "userId", "user_id", &buf, &key);
-	if (!set_field(ev, tab, TF_USER_ID, ev->prec, v, prefix, key))
-		return false;
-	v = get_key2(body, "sessionId", "session_id", &buf, &key);
-	if (!set_field(ev, tab, TF_SESSION_ID, ev->prec, v, prefix, key))
-		return false;
-	v = get_key(body, "input", &buf);
-	if (!set_field(ev, tab, TF_INPUT, ev->prec, v, prefix, "input"))
-		return false;
-	v = get_key(body, "output", &buf);
-	if (!set_field(ev, tab, TF_OUTPUT, ev->prec, v, prefix, "output"))
-		return false;
-	v = get_key2(body, "metadata", "meta", &buf, &key);
-	if (!set_field(ev, tab, TF_META, ev->prec, v, prefix, key))
+	if (!set_plain_fields(ev, tab, body, trace_plain_fields,
+						  lengthof(trace_plain_fields), prefix))
 		return false;
 	v = get_key(body, "tags", &buf);
 	if (v && !(v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data)))
@@ -556,23 +590,12 @@ fill_observation(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const c
 			return false;
 	}
 
-	v = get_key2(body, "parentObservationId", "parent_observation_id", &buf, &key);
-	if (!set_field(ev, tab, OF_PARENT_ID, ev->prec, v, prefix, key))
+	if (!set_plain_fields(ev, tab, body, observation_plain_fields,
+						  lengthof(observation_plain_fields), prefix))
 		return false;
-	v = get_key(body, "name", &buf);
-	if (!set_field(ev, tab, OF_NAME, ev->prec, v, prefix, "name"))
-		return false;
-	v = get_key(body, "input", &buf);
-	if (!set_field(ev, tab, OF_INPUT, ev->prec, v, prefix, "input"))
-		return false;
+	/* output stays at hand: the model and the tokens may come from it */
 	output = get_key(body, "output", &obuf);
 	if (!set_field(ev, tab, OF_OUTPUT, ev->prec, output, prefix, "output"))
-		return false;
-	v = get_key2(body, "metadata", "meta", &buf, &key);
-	if (!set_field(ev, tab, OF_META, ev->prec, v, prefix, key))
-		return false;
-	v = get_key2(body, "modelParameters", "model_parameters", &buf, &key);
-	if (!set_field(ev, tab, OF_MODEL_PARAMETERS, ev->prec, v, prefix, key))
 		return false;
 
 	/* the model: body.model, else output._llm_model */
