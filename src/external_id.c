@@ -4,22 +4,15 @@
  *	  The type swisper.external_id: an identifier that names something in
  *	  another system (a user, an account, a session).
  *
- * Storage format.  A value is a varlena whose data is either a kind tag byte
- * followed by a fixed-size payload, or text:
- *
- *	  tag 1 (integer): 8 bytes, a non-negative int64, big-endian.  Used for
- *		  canonical decimal integers only: "0" or a digit 1-9 followed by
- *		  digits, at most 9223372036854775807, no sign, no blanks.  So "12345"
- *		  prints back as "12345", while "012345", "+5" and "-5" stay text.
- *	  tag 2 (uuid): the 16 bytes of the uuid.  Every spelling that
- *		  PostgreSQL's uuid input accepts (upper or lower case, braces,
- *		  no hyphens or a hyphen after any group of four digits) is this
- *		  kind, printed in lower-case hyphenated form.
- *	  text: everything else, the bytes exactly as given (in the database
- *		  encoding, UTF-8 in the supported setup), 1 to 255 bytes, with no tag
- *		  byte: a text value never starts with a control character, so its
- *		  first byte (>= 0x20) cannot be mistaken for a tag.  Text ids are
- *		  thus exactly as large as in a varchar column.
+ * Storage format.  A value is a varlena whose data is the value's
+ * canonical bytes: a kind tag byte followed by a fixed-size payload (tag 1
+ * integer: 8 bytes big-endian; tag 2 uuid: 16 bytes), or the text itself
+ * with no tag (1 to 255 bytes, never starting with a control character).
+ * external_id_core.c describes them and holds everything that needs no
+ * server: the validator and classifier, the printer, the checks of binary
+ * payloads, the order and the abbreviated keys.  This file is the server
+ * side: fmgr entry points, varlenas, errors, encodings, sort support,
+ * hashing and the planner support function.
  *
  * Each value has exactly one representation, so equality is equality of the
  * bytes (which makes btequalimage valid and B-tree deduplication possible),
@@ -33,8 +26,9 @@
  * corrupted.  The binary (send/recv)
  * format always starts with a tag, 3 for text, and recv rejects unknown tags.
  *
- * One validator, external_id_parse(), serves text input, binary input (for
- * the text kind), the cross-type operators with text and
+ * One validator, external_id_parse() (external_id_core_parse() plus the
+ * database encoding check and the error reports), serves text input, binary
+ * input (for the text kind), the cross-type operators with text and
  * swisper.is_valid_external_id(); it either raises or returns false.
  *
  *-------------------------------------------------------------------------
@@ -54,7 +48,6 @@
 #include "optimizer/optimizer.h"
 #include "parser/parse_func.h"
 #include "utils/lsyscache.h"
-#include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/sortsupport.h"
 #include "utils/uuid.h"
@@ -123,96 +116,14 @@ external_id_show(const char *str, int len)
 }
 
 /*
- * hex_digit_value
- *		Value of an ASCII hexadecimal digit, or -1.
- */
-static inline int
-hex_digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * parse_uuid_spelling
- *		Does str[0..len) spell a uuid the way PostgreSQL's uuid input accepts?
- *
- * The accepted set is exactly that of string_to_uuid() in PostgreSQL 15's
- * src/backend/utils/adt/uuid.c: 32 hexadecimal digits in either case, an
- * optional hyphen after each group of four digits (but not after the last),
- * the whole optionally between { and }.  Fills uuid[16] when it does.
+ * verify_database_encoding
+ *		Encoding callback of external_id_core_parse(): is str[0..len) valid in
+ *		the database encoding?
  */
 static bool
-parse_uuid_spelling(const char *str, int len, unsigned char *uuid)
+verify_database_encoding(const char *str, int len, void *arg)
 {
-	int			pos = 0;
-	bool		braces = false;
-	int			i;
-
-	if (len > 0 && str[0] == '{')
-	{
-		braces = true;
-		pos++;
-	}
-	for (i = 0; i < UUID_LEN; i++)
-	{
-		int			hi,
-					lo;
-
-		if (pos + 1 >= len)
-			return false;
-		hi = hex_digit_value(str[pos]);
-		lo = hex_digit_value(str[pos + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		uuid[i] = (unsigned char) ((hi << 4) | lo);
-		pos += 2;
-		if (pos < len && str[pos] == '-' && (i % 2) == 1 && i < UUID_LEN - 1)
-			pos++;
-	}
-	if (braces)
-	{
-		if (pos >= len || str[pos] != '}')
-			return false;
-		pos++;
-	}
-	return pos == len;
-}
-
-/*
- * parse_canonical_integer
- *		Is str[0..len) a canonical decimal integer that fits in int64?
- *
- * Canonical means the form int8out would print for a non-negative value:
- * "0", or a digit 1-9 followed by digits.  Only such values get the compact
- * integer kind, so that every integer value prints back as it was given.
- */
-static bool
-parse_canonical_integer(const char *str, int len, uint64 *value)
-{
-	uint64		v = 0;
-	int			i;
-
-	/* PG_INT64_MAX has 19 digits; 19 digits cannot overflow a uint64. */
-	if (len < 1 || len > 19)
-		return false;
-	if (str[0] == '0' && len > 1)
-		return false;
-	for (i = 0; i < len; i++)
-	{
-		if (str[i] < '0' || str[i] > '9')
-			return false;
-		v = v * 10 + (uint64) (str[i] - '0');
-	}
-	if (v > (uint64) PG_INT64_MAX)
-		return false;
-	*value = v;
-	return true;
+	return pg_verifymbstr(str, len, true);
 }
 
 /*
@@ -224,108 +135,67 @@ parse_canonical_integer(const char *str, int len, uint64 *value)
  * true.  On failure raises when raise is true (22P02, or 22001 for a value
  * over EXTERNAL_ID_MAX_BYTES), else returns false.  This is the one validator
  * of the type: text input, binary input, the casts, the operators with text
- * and swisper.is_valid_external_id() all call it.
+ * and swisper.is_valid_external_id() all call it, and it calls
+ * external_id_core_parse() for everything but the encoding check.
  */
 bool
 external_id_parse(const char *str, int len, ExternalIdCanon *out, bool raise)
 {
-	uint64		intval;
-	int			i;
+	int			errpos = 0;
+	ExternalIdStatus status;
 
-	if (len == 0)
+	status = external_id_core_parse(str, len, verify_database_encoding, NULL,
+									out, &errpos);
+	if (status == EXTERNAL_ID_OK)
+		return true;
+	if (!raise)
+		return false;
+
+	switch (status)
 	{
-		if (!raise)
-			return false;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"%s\"",
-						"external_id", ""),
-				 errdetail("An external id cannot be empty.")));
-	}
-
-	if (len > EXTERNAL_ID_MAX_BYTES)
-	{
-		if (!raise)
-			return false;
-		ereport(ERROR,
-				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("value too long for type %s: \"%s\"",
-						"external_id", external_id_show(str, len)),
-				 errdetail("The value is %d bytes long; an external id has at most %d bytes.",
-						   len, EXTERNAL_ID_MAX_BYTES)));
-	}
-
-	/*
-	 * Control characters.  In every server encoding the bytes below 0x80 are
-	 * ASCII and never part of a multibyte character, so a byte test is
-	 * exact.
-	 */
-	for (i = 0; i < len; i++)
-	{
-		unsigned char c = (unsigned char) str[i];
-
-		if (c < 0x20 || c == 0x7f)
-		{
-			if (!raise)
-				return false;
+		case EXTERNAL_ID_EMPTY:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s: \"%s\"",
+							"external_id", ""),
+					 errdetail("An external id cannot be empty.")));
+			break;
+		case EXTERNAL_ID_TOO_LONG:
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("value too long for type %s: \"%s\"",
+							"external_id", external_id_show(str, len)),
+					 errdetail("The value is %d bytes long; an external id has at most %d bytes.",
+							   len, EXTERNAL_ID_MAX_BYTES)));
+			break;
+		case EXTERNAL_ID_CONTROL_CHAR:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid input syntax for type %s: \"%s\"",
 							"external_id", external_id_show(str, len)),
 					 errdetail("The value contains the control character U+%04X at byte %d.",
-							   c, i + 1)));
-		}
+							   (unsigned char) str[errpos], errpos + 1)));
+			break;
+		case EXTERNAL_ID_BAD_ENCODING:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s: \"%s\"",
+							"external_id", external_id_show(str, len)),
+					 errdetail("The value is not valid in the database encoding %s.",
+							   GetDatabaseEncodingName())));
+			break;
+		case EXTERNAL_ID_BLANK_AT_END:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s: \"%s\"",
+							"external_id", external_id_show(str, len)),
+					 errdetail("The value begins or ends with a blank."),
+					 errhint("Remove the blanks, for example with btrim(), before converting; blanks inside a value are kept.")));
+			break;
+		default:
+			elog(ERROR, "unexpected external id parse status %d", (int) status);
 	}
-
-	if (!pg_verifymbstr(str, len, true))
-	{
-		if (!raise)
-			return false;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"%s\"",
-						"external_id", external_id_show(str, len)),
-				 errdetail("The value is not valid in the database encoding %s.",
-						   GetDatabaseEncodingName())));
-	}
-
-	/*
-	 * Leading or trailing blanks are rejected, not trimmed: trimming would
-	 * silently merge " u1" into "u1", and such blanks are almost always a bug
-	 * upstream that should be seen.  Blanks inside a value are kept.
-	 */
-	if (str[0] == ' ' || str[len - 1] == ' ')
-	{
-		if (!raise)
-			return false;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"%s\"",
-						"external_id", external_id_show(str, len)),
-				 errdetail("The value begins or ends with a blank."),
-				 errhint("Remove the blanks, for example with btrim(), before converting; blanks inside a value are kept.")));
-	}
-
-	if (parse_uuid_spelling(str, len, out->data + 1))
-	{
-		out->data[0] = EXTERNAL_ID_KIND_UUID;
-		out->len = 1 + UUID_LEN;
-	}
-	else if (parse_canonical_integer(str, len, &intval))
-	{
-		uint64		be = pg_hton64(intval);
-
-		out->data[0] = EXTERNAL_ID_KIND_INTEGER;
-		memcpy(out->data + 1, &be, sizeof(be));
-		out->len = 1 + sizeof(be);
-	}
-	else
-	{
-		/* no tag: str[0] is not a control character (checked above) */
-		memcpy(out->data, str, len);
-		out->len = len;
-	}
-	return true;
+	return false;				/* keep compiler quiet */
 }
 
 /*
@@ -343,8 +213,22 @@ external_id_from_canon(const ExternalIdCanon *canon)
 }
 
 /*
+ * external_id_corrupted
+ *		Report stored bytes that are no valid value (a corrupted datum).
+ */
+static void
+external_id_corrupted(const unsigned char *data, int len)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("corrupted value of type %s", "external_id"),
+			 errdetail("First byte %d with %d bytes in all is not a valid external id.",
+					   len > 0 ? data[0] : -1, len)));
+}
+
+/*
  * external_id_to_cstring
- *		The text form of a stored value (its stored bytes).
+ *		The text form of a stored value (external_id_core_output()).
  *
  * Stored values were validated on the way in; a tag or size that does not
  * fit means a corrupted datum, reported as such.
@@ -352,69 +236,11 @@ external_id_from_canon(const ExternalIdCanon *canon)
 static char *
 external_id_to_cstring(const unsigned char *data, int len)
 {
-	static const char hex_chars[] = "0123456789abcdef";
-	char	   *result;
-	char	   *p;
-	int			i;
+	char	   *result = palloc(EXTERNAL_ID_OUTPUT_SIZE(len));
 
-	switch (len > 0 ? data[0] : 0)
-	{
-		case EXTERNAL_ID_KIND_INTEGER:
-			if (len == 1 + (int) sizeof(uint64))
-			{
-				uint64		be;
-
-				memcpy(&be, data + 1, sizeof(be));
-				result = palloc(MAXINT8LEN + 1);
-				pg_lltoa((int64) pg_ntoh64(be), result);
-				return result;
-			}
-			break;
-		case EXTERNAL_ID_KIND_UUID:
-			if (len == 1 + UUID_LEN)
-			{
-				result = palloc(2 * UUID_LEN + 5);
-				p = result;
-				for (i = 0; i < UUID_LEN; i++)
-				{
-					if (i == 4 || i == 6 || i == 8 || i == 10)
-						*p++ = '-';
-					*p++ = hex_chars[data[1 + i] >> 4];
-					*p++ = hex_chars[data[1 + i] & 0x0f];
-				}
-				*p = '\0';
-				return result;
-			}
-			break;
-		default:
-			if (len >= 1 && !EXTERNAL_ID_IS_TAG(data[0]))
-				return pnstrdup((const char *) data, len);
-			break;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("corrupted value of type %s", "external_id"),
-			 errdetail("First byte %d with %d bytes in all is not a valid external id.",
-					   len > 0 ? data[0] : -1, len)));
-	return NULL;				/* keep compiler quiet */
-}
-
-/*
- * external_id_compare_bytes
- *		The total order of the type, on canonical (stored) bytes.
- *
- * memcmp over the common length, then the shorter first.  Returns -1, 0
- * or 1.
- */
-static inline int
-external_id_compare_bytes(const unsigned char *a, int alen,
-						  const unsigned char *b, int blen)
-{
-	int			r = memcmp(a, b, Min(alen, blen));
-
-	if (r != 0)
-		return r < 0 ? -1 : 1;
-	return (alen > blen) - (alen < blen);
+	if (external_id_core_output(data, len, result) < 0)
+		external_id_corrupted(data, len);
+	return result;
 }
 
 /* ---------- input and output ---------- */
@@ -477,47 +303,46 @@ external_id_recv(PG_FUNCTION_ARGS)
 	nbytes = buf->len - buf->cursor;
 	payload = pq_getmsgbytes(buf, nbytes);
 
-	switch (tag)
+	if (tag == EXTERNAL_ID_KIND_TEXT)
 	{
-		case EXTERNAL_ID_KIND_INTEGER:
-			if (nbytes != (int) sizeof(uint64) || IS_HIGHBIT_SET(payload[0]))
+		if (pg_get_client_encoding() == GetDatabaseEncoding())
+			external_id_parse(payload, nbytes, &canon, true);
+		else
+		{
+			char	   *converted = pg_client_to_server(payload, nbytes);
+
+			/* unconverted (SQL_ASCII database): the bytes as sent, NULs too */
+			external_id_parse(converted,
+							  converted == payload ? nbytes : (int) strlen(converted),
+							  &canon, true);
+		}
+	}
+	else
+	{
+		switch (external_id_core_recv(tag, (const unsigned char *) payload,
+									  nbytes, &canon))
+		{
+			case EXTERNAL_ID_OK:
+				break;
+			case EXTERNAL_ID_BINARY_INTEGER:
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 						 errmsg("invalid binary value for type %s", "external_id"),
 						 errdetail("An integer external id is 8 bytes holding a non-negative big-endian integer.")));
-			canon.data[0] = EXTERNAL_ID_KIND_INTEGER;
-			memcpy(canon.data + 1, payload, nbytes);
-			canon.len = 1 + nbytes;
-			break;
-		case EXTERNAL_ID_KIND_UUID:
-			if (nbytes != UUID_LEN)
+				break;
+			case EXTERNAL_ID_BINARY_UUID:
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 						 errmsg("invalid binary value for type %s", "external_id"),
 						 errdetail("A uuid external id is 16 bytes, not %d.", nbytes)));
-			canon.data[0] = EXTERNAL_ID_KIND_UUID;
-			memcpy(canon.data + 1, payload, nbytes);
-			canon.len = 1 + nbytes;
-			break;
-		case EXTERNAL_ID_KIND_TEXT:
-			if (pg_get_client_encoding() == GetDatabaseEncoding())
-				external_id_parse(payload, nbytes, &canon, true);
-			else
-			{
-				char	   *converted = pg_client_to_server(payload, nbytes);
-
-				/* unconverted (SQL_ASCII database): the bytes as sent, NULs too */
-				external_id_parse(converted,
-								  converted == payload ? nbytes : (int) strlen(converted),
-								  &canon, true);
-			}
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary value for type %s", "external_id"),
-					 errdetail("Unknown kind tag %d; known tags are 1 (integer), 2 (uuid) and 3 (text).",
-							   tag)));
+				break;
+			default:
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+						 errmsg("invalid binary value for type %s", "external_id"),
+						 errdetail("Unknown kind tag %d; known tags are 1 (integer), 2 (uuid) and 3 (text).",
+								   tag)));
+		}
 	}
 	PG_RETURN_POINTER(external_id_from_canon(&canon));
 }
@@ -579,8 +404,8 @@ external_id_from_uuid(PG_FUNCTION_ARGS)
 	ExternalIdCanon canon;
 
 	canon.data[0] = EXTERNAL_ID_KIND_UUID;
-	memcpy(canon.data + 1, uuid->data, UUID_LEN);
-	canon.len = 1 + UUID_LEN;
+	memcpy(canon.data + 1, uuid->data, EXTERNAL_ID_UUID_BYTES);
+	canon.len = 1 + EXTERNAL_ID_UUID_BYTES;
 	PG_RETURN_POINTER(external_id_from_canon(&canon));
 }
 
@@ -611,7 +436,7 @@ external_id_to_uuid(PG_FUNCTION_ARGS)
 	int			len = EXTID_NBYTES(v);
 	pg_uuid_t  *uuid;
 
-	if (data[0] != EXTERNAL_ID_KIND_UUID || len != 1 + UUID_LEN)
+	if (external_id_core_kind(data, len) != EXTERNAL_ID_KIND_UUID)
 	{
 		char	   *str = external_id_to_cstring(data, len);
 
@@ -635,9 +460,9 @@ Datum
 external_id_kind(PG_FUNCTION_ARGS)
 {
 	struct varlena *v = PG_GETARG_VARLENA_PP(0);
-	const char *kind;
+	const char *kind = NULL;
 
-	switch (EXTID_BYTES(v)[0])
+	switch (external_id_core_kind(EXTID_BYTES(v), EXTID_NBYTES(v)))
 	{
 		case EXTERNAL_ID_KIND_INTEGER:
 			kind = "integer";
@@ -645,17 +470,11 @@ external_id_kind(PG_FUNCTION_ARGS)
 		case EXTERNAL_ID_KIND_UUID:
 			kind = "uuid";
 			break;
+		case EXTERNAL_ID_KIND_TEXT:
+			kind = "text";
+			break;
 		default:
-			if (!EXTERNAL_ID_IS_TAG(EXTID_BYTES(v)[0]))
-			{
-				kind = "text";
-				break;
-			}
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("corrupted value of type %s", "external_id"),
-					 errdetail("Unknown kind tag %d.", EXTID_BYTES(v)[0])));
-			kind = NULL;		/* keep compiler quiet */
+			external_id_corrupted(EXTID_BYTES(v), EXTID_NBYTES(v));
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(kind));
 }
@@ -691,7 +510,7 @@ cmp_ext_ext(FunctionCallInfo fcinfo)
 	struct varlena *b = PG_GETARG_VARLENA_PP(1);
 	int			r;
 
-	r = external_id_compare_bytes(EXTID_BYTES(a), EXTID_NBYTES(a),
+	r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
 								  EXTID_BYTES(b), EXTID_NBYTES(b));
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
@@ -707,7 +526,7 @@ cmp_ext_text(FunctionCallInfo fcinfo)
 	int			r;
 
 	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb, true);
-	r = external_id_compare_bytes(EXTID_BYTES(a), EXTID_NBYTES(a),
+	r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
 								  cb.data, cb.len);
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
@@ -723,7 +542,7 @@ cmp_text_ext(FunctionCallInfo fcinfo)
 	int			r;
 
 	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca, true);
-	r = external_id_compare_bytes(ca.data, ca.len,
+	r = external_id_core_compare(ca.data, ca.len,
 								  EXTID_BYTES(b), EXTID_NBYTES(b));
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
@@ -740,7 +559,7 @@ cmp_text_text(FunctionCallInfo fcinfo)
 
 	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca, true);
 	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb, true);
-	return external_id_compare_bytes(ca.data, ca.len, cb.data, cb.len);
+	return external_id_core_compare(ca.data, ca.len, cb.data, cb.len);
 }
 
 /*
@@ -890,7 +709,7 @@ external_id_fast_cmp(Datum x, Datum y, SortSupport ssup)
 	struct varlena *b = PG_DETOAST_DATUM_PACKED(y);
 	int			r;
 
-	r = external_id_compare_bytes(EXTID_BYTES(a), EXTID_NBYTES(a),
+	r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
 								  EXTID_BYTES(b), EXTID_NBYTES(b));
 	if ((Pointer) a != DatumGetPointer(x))
 		pfree(a);
@@ -901,21 +720,20 @@ external_id_fast_cmp(Datum x, Datum y, SortSupport ssup)
 
 /*
  * external_id_abbrev_convert
- *		Abbreviated key: the first sizeof(Datum) stored bytes,
- *		zero-padded, as a big-endian unsigned integer.
- *
- * Zero padding keeps the order right: only a text value can be shorter than
- * a Datum, and text never contains a zero byte, so a shorter value that is a
- * prefix of a longer one sorts first, as in the full order.
+ *		Abbreviated key: the first sizeof(Datum) stored bytes, zero-padded,
+ *		as an unsigned integer (external_id_core_abbrev(), which says why
+ *		this agrees with the full order).
  */
 static Datum
 external_id_abbrev_convert(Datum original, SortSupport ssup)
 {
 	ExternalIdSortState *state = (ExternalIdSortState *) ssup->ssup_extra;
 	struct varlena *v = PG_DETOAST_DATUM_PACKED(original);
-	Datum		res = 0;
+	uint64		key;
+	Datum		res;
 
-	memcpy(&res, EXTID_BYTES(v), Min(EXTID_NBYTES(v), (int) sizeof(Datum)));
+	key = external_id_core_abbrev(EXTID_BYTES(v), EXTID_NBYTES(v));
+	res = (Datum) (key >> (64 - 8 * SIZEOF_DATUM));
 	if ((Pointer) v != DatumGetPointer(original))
 		pfree(v);
 
@@ -931,7 +749,7 @@ external_id_abbrev_convert(Datum original, SortSupport ssup)
 #endif
 		addHyperLogLog(&state->abbr_card, DatumGetUInt32(hash_uint32(tmp)));
 	}
-	return DatumBigEndianToNative(res);
+	return res;
 }
 
 /*
