@@ -26,6 +26,7 @@
 #include "utils/timestamp.h"
 
 #include "ingest.h"
+#include "ingest_timestamp_core.h"
 
 /* Shorthands for the tables of a target. */
 #define TRACES(t)	(&(t)->tables[IK_TRACE])
@@ -68,170 +69,26 @@ reject(IngestEvent *ev, int status, const char *fmt,...)
 	return false;
 }
 
-/*
- * Digits of a fixed width; -1 when not all digits.
- */
-static int
-fixed_digits(const char *s, int n)
-{
-	int			v = 0;
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/*
- * Parse "<seconds>[.<fraction>]" since the Unix epoch.
- */
-static bool
-parse_epoch(const char *s, int len, TimestampTz *out)
-{
-	int			i = 0;
-	int64		secs = 0;
-	int64		usecs = 0;
-	int			ndig = 0;
-	bool		neg = false;
-
-	if (len > 0 && s[0] == '-')
-	{
-		neg = true;
-		i++;
-	}
-	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-	{
-		if (++ndig > 12)
-			return false;
-		secs = secs * 10 + (s[i] - '0');
-	}
-	if (ndig == 0)
-		return false;
-	if (i < len && s[i] == '.')
-	{
-		int			scale = 100000;
-
-		i++;
-		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-		{
-			if (scale > 0)
-				usecs += (s[i] - '0') * scale;
-			else if (scale == 0 && s[i] >= '5')
-				usecs++;		/* round at the seventh digit */
-			scale = (scale > 0) ? scale / 10 : -1;
-			if (scale == 0 && i + 1 < len)
-				scale = 0;
-		}
-	}
-	if (i != len)
-		return false;
-	if (neg)
-	{
-		secs = -secs;
-		usecs = -usecs;
-	}
-	*out = secs * USECS_PER_SEC + usecs -
-		((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE)) * USECS_PER_DAY;
-	return IS_VALID_TIMESTAMP(*out);
-}
+/* The constants of the server-free parser are PostgreSQL's. */
+StaticAssertDecl(INGEST_TS_MIN == MIN_TIMESTAMP, "INGEST_TS_MIN is MIN_TIMESTAMP");
+StaticAssertDecl(INGEST_TS_END == END_TIMESTAMP, "INGEST_TS_END is END_TIMESTAMP");
+StaticAssertDecl(INGEST_TS_EPOCH_OFFSET_SECS ==
+				 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY,
+				 "INGEST_TS_EPOCH_OFFSET_SECS is the Unix epoch in PostgreSQL's");
 
 /*
  * Parse a timestamp: ISO 8601 "YYYY-MM-DD[(T| )HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]"
- * (no zone means UTC) or epoch seconds.  Never raises an error.
+ * (no zone means UTC) or epoch seconds.  Never raises an error.  The parser
+ * needs no server: ingest_timestamp_core.c (fuzzed by fuzz/).
  */
 bool
 ingest_parse_timestamp(const char *s, int len, TimestampTz *out)
 {
-	struct pg_tm tm;
-	fsec_t		fsec = 0;
-	int			i;
-	int			offset = 0;
-	Timestamp	result;
+	int64_t		ts;
 
-	while (len > 0 && s[len - 1] == ' ')
-		len--;
-	if (len < 10 || s[4] != '-')
-		return parse_epoch(s, len, out);
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = fixed_digits(s, 4);
-	tm.tm_mon = (s[7] == '-') ? fixed_digits(s + 5, 2) : -1;
-	tm.tm_mday = fixed_digits(s + 8, 2);
-	if (tm.tm_year < 1 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-		tm.tm_mday > day_tab[isleap(tm.tm_year)][tm.tm_mon - 1])
+	if (!ingest_timestamp_core_parse(s, len, &ts))
 		return false;
-	i = 10;
-	if (i < len && (s[i] == 'T' || s[i] == 't' || s[i] == ' '))
-	{
-		if (i + 6 > len || s[i + 3] != ':')
-			return false;
-		tm.tm_hour = fixed_digits(s + i + 1, 2);
-		tm.tm_min = fixed_digits(s + i + 4, 2);
-		i += 6;
-		if (i < len && s[i] == ':')
-		{
-			if (i + 3 > len)
-				return false;
-			tm.tm_sec = fixed_digits(s + i + 1, 2);
-			i += 3;
-			if (i < len && (s[i] == '.' || s[i] == ','))
-			{
-				int			scale = 100000;
-				int			ndig = 0;
-
-				for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, ndig++)
-				{
-					if (ndig < 6)
-					{
-						fsec += (s[i] - '0') * scale;
-						scale /= 10;
-					}
-					else if (ndig == 6 && s[i] >= '5')
-						fsec++;
-				}
-				if (ndig == 0)
-					return false;
-			}
-		}
-		if (tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
-			tm.tm_sec < 0 || tm.tm_sec > 59)
-			return false;
-		if (i < len && (s[i] == 'Z' || s[i] == 'z'))
-			i++;
-		else if (i < len && (s[i] == '+' || s[i] == '-'))
-		{
-			int			sign = (s[i] == '+') ? 1 : -1;
-			int			hh,
-						mm = 0;
-
-			if (i + 3 > len || (hh = fixed_digits(s + i + 1, 2)) < 0)
-				return false;
-			i += 3;
-			if (i < len && s[i] == ':')
-				i++;
-			if (i < len)
-			{
-				if (i + 2 > len || (mm = fixed_digits(s + i, 2)) < 0)
-					return false;
-				i += 2;
-			}
-			if (hh > 15 || mm > 59)
-				return false;
-			offset = sign * (hh * SECS_PER_HOUR + mm * SECS_PER_MINUTE);
-		}
-	}
-	if (i != len)
-		return false;
-	if (tm2timestamp(&tm, fsec, NULL, &result) != 0)
-		return false;
-	result -= (int64) offset * USECS_PER_SEC;
-	if (!IS_VALID_TIMESTAMP(result))
-		return false;
-	*out = result;
+	*out = (TimestampTz) ts;
 	return true;
 }
 
