@@ -206,13 +206,18 @@ ingest_timestamp_core_parse(const char *s, int len, int64_t *out)
 			int			sign = (s[i] == '+') ? 1 : -1;
 			int			hh,
 						mm = 0;
+			bool		colon = false;
 
 			if (i + 3 > len || (hh = fixed_digits(s + i + 1, 2)) < 0)
 				return false;
 			i += 3;
 			if (i < len && s[i] == ':')
+			{
+				/* a colon must be followed by the minutes */
 				i++;
-			if (i < len)
+				colon = true;
+			}
+			if (colon || i < len)
 			{
 				if (i + 2 > len || (mm = fixed_digits(s + i, 2)) < 0)
 					return false;
