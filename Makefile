@@ -4,6 +4,7 @@
 #   make demo                   set up everything and show the extension at work (scripts/demo.sh)
 #   make test                   set up everything and run every suite (scripts/test.sh)
 #   make installcheck           pg_regress only, against a running server (PGHOST/PGPORT)
+#   make fuzz                   libFuzzer targets over the server-free parsers, FUZZ_SECONDS each (scripts/fuzz.sh)
 #
 # Every capability keeps its own files, and this Makefile picks them up by
 # pattern: C in src/*.c, install-script pieces in install/*.sql (concatenated
@@ -55,3 +56,5 @@ test:
 	bash scripts/test.sh
 bench:
 	bash bench/run_all.sh
+fuzz:
+	bash scripts/fuzz.sh
