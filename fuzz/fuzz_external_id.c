@@ -19,8 +19,10 @@
  *	2. as a binary message (first byte the tag): accepted exactly when the
  *	   documented sizes say so, and then printing and parsing the text again
  *	   gives the same bytes;
- *	3. as stored bytes of any shape (a corrupted datum): printing must stay
- *	   within EXTERNAL_ID_OUTPUT_SIZE and fail exactly when the kind is 0;
+ *	3. as stored bytes of any shape (a corrupted datum): the kind must be the
+ *	   documented one (tag 1 with 8 non-negative bytes, tag 2 with 16, text
+ *	   starting at 0x20 or above, else 0), and printing must stay within
+ *	   EXTERNAL_ID_OUTPUT_SIZE and fail exactly when the kind is 0;
  *	4. split at '\n' into up to three values: the comparison is
  *	   antisymmetric, 0 exactly when the canonical bytes are equal, agrees
  *	   with an independent order (integers by value < uuids by bytes < text
@@ -382,8 +384,18 @@ check_stored(const unsigned char *data, int len)
 	int			kind = external_id_core_kind(data, len);
 	int			n;
 	char	   *text = print_canon(data, len, &n);
+	int			want;
 
-	CHECK(kind >= 0 && kind <= EXTERNAL_ID_KIND_TEXT);
+	/* the documented validity of stored bytes, read independently */
+	if (len < 1)
+		want = 0;
+	else if (data[0] == EXTERNAL_ID_KIND_INTEGER)
+		want = (len == 9 && data[1] <= 0x7f) ? EXTERNAL_ID_KIND_INTEGER : 0;
+	else if (data[0] == EXTERNAL_ID_KIND_UUID)
+		want = (len == 17) ? EXTERNAL_ID_KIND_UUID : 0;
+	else
+		want = (data[0] >= 0x20) ? EXTERNAL_ID_KIND_TEXT : 0;
+	CHECK(kind == want);
 	CHECK((n < 0) == (kind == 0));
 	if (n >= 0)
 		CHECK(n + 1 <= EXTERNAL_ID_OUTPUT_SIZE(len));

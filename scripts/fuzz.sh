@@ -6,7 +6,8 @@
 #  1. build it with clang-14, outside PGXS, with -fsanitize=fuzzer,address,undefined
 #     (every sanitizer report aborts);
 #  2. run it for FUZZ_SECONDS on the committed corpus fuzz/corpus/<name>/, the
-#     inputs of bugs found before (fuzz/regressions/<name>/, kept as they are),
+#     pinned inputs (fuzz/pinned/<name>/: bugs found before and boundary cases,
+#     kept as they are, never minimised away),
 #     the seed inputs fuzz/seeds.py takes from the tests, and fuzz/<name>.dict;
 #  3. minimise corpus + seeds + new inputs with -merge=1 back into
 #     fuzz/corpus/<name>/ (commit what changed there).
@@ -17,7 +18,7 @@
 #   make fuzz                                  60 s per target
 #   FUZZ_SECONDS=300 make fuzz                 5 minutes per target
 #   FUZZ_TARGETS=external_id make fuzz         one target
-#   bash scripts/fuzz.sh --replay              run the committed corpus once, no fuzzing
+#   bash scripts/fuzz.sh --replay              run the corpus and pinned inputs once, no fuzzing
 #   fuzz/build/<name> fuzz/artifacts/<name>/crash-...    replay one failing input
 #
 # As root it installs clang-14 and libclang-rt-14-dev when missing; as anyone
@@ -70,19 +71,19 @@ corpus_size() {
 for t in $FUZZ_TARGETS; do
 	bin=$BUILD/$t
 	corpus=fuzz/corpus/$t
-	regressions=fuzz/regressions/$t
+	pinned=fuzz/pinned/$t
 	case $t in
 		external_id) maxlen=1024 ;;	# three values of up to 255 bytes, and too-long ones
 		*) maxlen=128 ;;
 	esac
-	mkdir -p "$BUILD" "$corpus" "$regressions" "fuzz/artifacts/$t"
+	mkdir -p "$BUILD" "$corpus" "$pinned" "fuzz/artifacts/$t"
 
 	echo "== $t: building $bin (clang-14, fuzzer+address+undefined)"
 	clang-14 "${CFLAGS_FUZZ[@]}" -o "$bin" "fuzz/fuzz_$t.c" "src/${t}_core.c"
 
 	if [ $REPLAY -eq 1 ]; then
-		if "$bin" -runs=0 "$corpus" "$regressions" >"$BUILD/$t.log" 2>&1; then
-			summary+=("$t: replayed corpus ($(corpus_size "$corpus")) and regressions ($(corpus_size "$regressions")): ok")
+		if "$bin" -runs=0 "$corpus" "$pinned" >"$BUILD/$t.log" 2>&1; then
+			summary+=("$t: replayed corpus ($(corpus_size "$corpus")) and pinned inputs ($(corpus_size "$pinned")): ok")
 		else
 			tail -30 "$BUILD/$t.log"
 			failed+=("$t")
@@ -99,7 +100,7 @@ for t in $FUZZ_TARGETS; do
 	echo "== $t: fuzzing for $FUZZ_SECONDS s (log: $BUILD/$t.log)"
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=$maxlen -timeout=10 -rss_limit_mb=2048 \
 		-dict="fuzz/$t.dict" -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 \
-		"$BUILD/new/$t" "$corpus" "$regressions" "$BUILD/seeds/$t" >"$BUILD/$t.log" 2>&1; then
+		"$BUILD/new/$t" "$corpus" "$pinned" "$BUILD/seeds/$t" >"$BUILD/$t.log" 2>&1; then
 		rc=0
 	else
 		rc=$?
