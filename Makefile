@@ -55,3 +55,10 @@ test:
 	bash scripts/test.sh
 bench:
 	bash bench/run_all.sh
+
+# make valgrind: pg_regress and pgTAP with every server process under valgrind
+# memcheck (scripts/valgrind.sh, 10-30 min; not part of make test).  A private
+# copy of PostgreSQL instead of the system one: make valgrind SWISPER_VALGRIND_ROOT=/tmp/pgvg
+.PHONY: valgrind
+valgrind:
+	bash scripts/valgrind.sh
