@@ -57,7 +57,7 @@ bench:
 	bash bench/run_all.sh
 
 # make valgrind: pg_regress and pgTAP with every server process under valgrind
-# memcheck (scripts/valgrind.sh, 10-30 min; not part of make test).  A private
+# memcheck (scripts/valgrind.sh, 5-30 min; not part of make test).  A private
 # copy of PostgreSQL instead of the system one: make valgrind SWISPER_VALGRIND_ROOT=/tmp/pgvg
 .PHONY: valgrind
 valgrind:

@@ -9,12 +9,13 @@
 # 0 when the suites passed and no error has a swisper_ext frame.
 #
 # Usage: scripts/valgrind.sh [--root DIR] [--no-pgtap] [--keep]
-#   --root DIR   run a private copy of PostgreSQL 15 made under DIR
-#                (DIR/usr/lib/postgresql/15, DIR/usr/share/postgresql/15) with
-#                the extension installed there (make install DESTDIR=DIR), so
-#                the system installation is neither written nor used by the
-#                server.  Default (also SWISPER_VALGRIND_ROOT): the system
-#                installation, set up as by `make test` (scripts/setup.sh).
+#   --root DIR   (or SWISPER_VALGRIND_ROOT=DIR) run a private copy of
+#                PostgreSQL 15 made under DIR (DIR/usr/lib/postgresql/15,
+#                DIR/usr/share/postgresql/15) with the extension installed
+#                there (make install DESTDIR=DIR), so the system installation
+#                is neither written nor used by the server.  Without it: the
+#                system installation, set up as by `make test`
+#                (scripts/setup.sh).
 #   --no-pgtap   pg_regress only.
 #   --keep       keep the data directory (the valgrind logs are always kept).
 #
@@ -23,7 +24,8 @@
 # malloc'd block is not seen.  What memcheck still catches: reads and writes
 # outside malloc'd blocks (and in freed ones), use of uninitialised values
 # (palloc'd memory is undefined until written), invalid and double frees, and
-# overlapping copies.  The run takes 10 to 30 minutes.
+# overlapping copies.  The run takes about 5 minutes on 2 cores (up to 30 on a
+# slow or busy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
