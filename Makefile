@@ -5,6 +5,8 @@
 #   make test                   set up everything and run every suite (scripts/test.sh)
 #   make installcheck           pg_regress only, against a running server (PGHOST/PGPORT)
 #   make fuzz                   libFuzzer targets over the server-free parsers, FUZZ_SECONDS each (scripts/fuzz.sh)
+#   make valgrind               pg_regress and pgTAP with every server process under valgrind
+#                               (scripts/valgrind.sh; SWISPER_VALGRIND_ROOT=DIR: a private PostgreSQL copy)
 #
 # Every capability keeps its own files, and this Makefile picks them up by
 # pattern: C in src/*.c, install-script pieces in install/*.sql (concatenated
@@ -49,7 +51,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard install/*.sql)) $(EXTENSION).
 
 $(OBJS): $(wildcard src/*.h) $(EXTENSION).h
 
-.PHONY: demo test bench fuzz
+.PHONY: demo test bench fuzz valgrind
 demo:
 	bash scripts/demo.sh
 test:
@@ -58,3 +60,5 @@ bench:
 	bash bench/run_all.sh
 fuzz:
 	bash scripts/fuzz.sh
+valgrind:
+	bash scripts/valgrind.sh

@@ -763,6 +763,15 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	write_state(t, order, nents);
 	record_liveness(events, n);
 
+	/*
+	 * Every SPI call returns in SPI's procedure context, so the messages
+	 * made above (psprintf) live there, and SPI_finish() frees it: copy them
+	 * into the caller's context, where emit_results() reads them.
+	 */
+	for (i = 0; i < n; i++)
+		if (events[i].message)
+			events[i].message = MemoryContextStrdup(cxt, events[i].message);
+
 	SPI_finish();
 	MemoryContextSwitchTo(cxt);
 }
