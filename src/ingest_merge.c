@@ -769,6 +769,16 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	write_state(t, order, nents);
 	record_liveness(events, n);
 
+	/*
+	 * Every SPI call returns in SPI's procedure context, which SPI_finish()
+	 * deletes, so the messages made after the first one (404s, "duplicate:
+	 * repeats element ...", "merged into ... created by element ...") live
+	 * there: copy them into the caller's context, which emit_results() reads.
+	 */
+	for (i = 0; i < n; i++)
+		if (events[i].message != NULL)
+			events[i].message = MemoryContextStrdup(cxt, events[i].message);
+
 	SPI_finish();
 	MemoryContextSwitchTo(cxt);
 }
