@@ -3,15 +3,15 @@
 #   make && make install        build and install into the PostgreSQL that pg_config names
 #   make demo                   set up everything and show the extension at work (scripts/demo.sh)
 #   make test                   set up everything and run every suite (scripts/test.sh)
-#   make installcheck           pg_regress only, against a running server (PGHOST/PGPORT)
+#   make installcheck           pg_regress, then the isolation tests, against a running server (PGHOST/PGPORT)
 #   make fuzz                   libFuzzer targets over the server-free parsers, FUZZ_SECONDS each (scripts/fuzz.sh)
 #   make valgrind               pg_regress and pgTAP with every server process under valgrind
 #                               (scripts/valgrind.sh; SWISPER_VALGRIND_ROOT=DIR: a private PostgreSQL copy)
 #
 # Every capability keeps its own files, and this Makefile picks them up by
 # pattern: C in src/*.c, install-script pieces in install/*.sql (concatenated
-# in name order), pg_regress tests in sql/*.sql, pgTAP in test/pgtap/*.sql,
-# TAP in test/t/*.pl.
+# in name order), pg_regress tests in sql/*.sql, isolation tests in
+# specs/*.spec, pgTAP in test/pgtap/*.sql, TAP in test/t/*.pl.
 
 EXTENSION    = swisper_ext
 EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
@@ -25,6 +25,10 @@ DATA         = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=.
+# pg_isolation_regress: specs/NAME.spec against expected/NAME.out, in database
+# isolation_regression, results in output_iso/ (PGXS's defaults, so no
+# ISOLATION_OPTS).  Run one: make installcheck REGRESS= ISOLATION=NAME.
+ISOLATION    = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 
 PG_CPPFLAGS  = -I$(srcdir) -I$(srcdir)/src
 # -Wno-unused-parameter: PostgreSQL 15's own headers (bufpage.h) trip -Wextra's check.

@@ -24,7 +24,7 @@ if compgen -G 'test/t/*.pl' > /dev/null; then
 	tar --exclude=./.git -cf - . | tar -C "$tree" -xf -
 	chown -R postgres: "$work"
 	runuser -u postgres -- make -s -C "$tree" PG_CONFIG=$PG_CONFIG installcheck \
-		REGRESS= TAP_TESTS=1 PROVE_TESTS='test/t/*.pl' PROVE_FLAGS='--timer' 2>&1 | tee "$work/tap.log"
+		REGRESS= ISOLATION= TAP_TESTS=1 PROVE_TESTS='test/t/*.pl' PROVE_FLAGS='--timer' 2>&1 | tee "$work/tap.log"
 	bash scripts/prove_counts.sh tap "$work/tap.log" >> "$counts"
 fi
 

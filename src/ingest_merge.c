@@ -559,8 +559,9 @@ cmp_event_project(const void *a, const void *b)
 
 /*
  * Report liveness: once per project of the batch, with its latest event
- * timestamp (events of unknown projects and invalid events do not count).
- * Projects go in name order, so that concurrent batches take the locks of
+ * timestamp (events of unknown projects and invalid events do not count),
+ * and once more for its latest heartbeat event, if any, at that event's
+ * timestamp, with its metadata.  Projects go in name order, so that concurrent batches take the locks of
  * the interim upsert in one order.
  */
 static void
@@ -590,11 +591,16 @@ record_liveness(IngestEvent *events, int n)
 			if (ev->action == IA_HEARTBEAT && (hb == NULL || ev->ts > hb->ts))
 				hb = ev;
 		}
-		heartbeat_record(best->project_id, best->ts,
-						 hb ? hb->environment : NULL,
-						 hb ? hb->app_version : NULL,
-						 hb ? hb->sdk_version : NULL,
-						 hb != NULL);
+		/*
+		 * The latest event is the sighting; a heartbeat event is recorded
+		 * at its own time (not the batch's latest), so last_heartbeat does
+		 * not depend on how events are split into batches.  After the
+		 * sighting, it cannot move last_seen or connected_since.
+		 */
+		heartbeat_record(best->project_id, best->ts, NULL, NULL, NULL, false);
+		if (hb != NULL)
+			heartbeat_record(hb->project_id, hb->ts, hb->environment,
+							 hb->app_version, hb->sdk_version, true);
 		i = j;
 	}
 }
@@ -764,12 +770,13 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	record_liveness(events, n);
 
 	/*
-	 * Every SPI call returns in SPI's procedure context, so the messages
-	 * made above (psprintf) live there, and SPI_finish() frees it: copy them
-	 * into the caller's context, where emit_results() reads them.
+	 * Every SPI call returns in SPI's procedure context, which SPI_finish()
+	 * deletes, so the messages made after the first one (404s, "duplicate:
+	 * repeats element ...", "merged into ... created by element ...") live
+	 * there: copy them into the caller's context, which emit_results() reads.
 	 */
 	for (i = 0; i < n; i++)
-		if (events[i].message)
+		if (events[i].message != NULL)
 			events[i].message = MemoryContextStrdup(cxt, events[i].message);
 
 	SPI_finish();
