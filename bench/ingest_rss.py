@@ -17,7 +17,11 @@ would move.  Prints a table (events ingested vs memory) and the growth
 between 10% and 100% of the events (100k and 1M at full size).  Asserts
 nothing.  Traffic: bench/ingest_bench.py's generator (SDK stream entries,
 traces of ten observations with 1-4 KB payloads, 5% out of order, 2%
-duplicated), generated in chunks of 20,000 events with their own seeds.
+duplicated), generated in chunks of 20,000 events with their own seeds,
+plus one stream "heartbeat" entry after every 49 events (so heartbeat_record
+runs with and without is_heartbeat), and the session also calls
+swisper.heartbeat() once per batch: src/ingest_*.c and src/heartbeat.c are
+both on the path.
 Uses libpq environment variables (PGHOST, PGPORT, ...); must run on the
 server's host (it reads /proc).
 
@@ -33,7 +37,7 @@ import time
 import asyncpg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ingest_bench import generate  # noqa: E402
+from ingest_bench import PROJECT, generate  # noqa: E402
 
 DB = os.environ.get("SWISPER_RSS_DATABASE", "swisper_rss")
 CHUNK = 20000
@@ -63,9 +67,16 @@ def event_stream(n_events):
     while done < n_events:
         evs = generate(min(CHUNK, n_events - done), seed=seed)
         seed += 1
-        evs = evs[:n_events - done]
-        done += len(evs)
-        yield [json.dumps(e) for e in evs]
+        out = []
+        for i, e in enumerate(evs):
+            if (done + len(out)) % 50 == 49:
+                out.append(json.dumps({"event_type": "heartbeat", "project_id": PROJECT,
+                                       "timestamp": e["timestamp"],
+                                       "data": {"sdk_version": "0.5.0", "environment": "rss"}}))
+            out.append(json.dumps(e))
+        out = out[:n_events - done]
+        done += len(out)
+        yield out
 
 
 async def run(batch, n_events, sample_every):
@@ -96,6 +107,7 @@ async def run(batch, n_events, sample_every):
             rows = await conn.fetch("SELECT status FROM swisper.ingest_batch($1::text::jsonb)",
                                     "[" + ",".join(part) + "]")
             bad += sum(1 for r in rows if r["status"] not in (200, 201, 202))
+            await conn.fetchval("SELECT swisper.heartbeat($1, 'rss', '1.0', '0.5.0')", PROJECT)
             ingested += len(part)
             if ingested >= next_sample:
                 await sample(ingested)
@@ -129,14 +141,17 @@ def report(batch, n_events, samples, secs, bad, top, rows, print_every):
             print("%10d | %8.1f | %8.1f | %8.1f | %8.1f | %11.2f | %10.2f | %5d" %
                   (e, mb(s["VmRSS"]), mb(s["RssAnon"]), mb(s["RssShmem"]), mb(s["VmHWM"]),
                    s["total"] / 1048576.0, s["used"] / 1048576.0, s["ncxt"]))
-    # growth between 10% and 100% of the events (100k and 1M at full size)
-    ref = min(samples[1:], key=lambda s: abs(s["events"] - n_events // 10))
+    # growth between 10% and 100% of the events (100k and 1M at full size),
+    # and over the second half (after shared buffers are all touched)
     last = samples[-1]
-    print("growth %d -> %d events: VmRSS %+.1f MB, RssAnon %+.1f MB, RssShmem %+.1f MB, VmHWM %+.1f MB,"
-          " contexts total %+.2f MB (used %+.2f MB)" %
-          (ref["events"], last["events"], mb(last["VmRSS"] - ref["VmRSS"]), mb(last["RssAnon"] - ref["RssAnon"]),
-           mb(last["RssShmem"] - ref["RssShmem"]), mb(last["VmHWM"] - ref["VmHWM"]),
-           (last["total"] - ref["total"]) / 1048576.0, (last["used"] - ref["used"]) / 1048576.0))
+    for frac in (10, 2):
+        ref = min(samples[1:], key=lambda s: abs(s["events"] - n_events // frac))
+        print("growth %d -> %d events: VmRSS %+.1f MB, RssAnon %+.1f MB, RssShmem %+.1f MB, VmHWM %+.1f MB,"
+              " contexts total %+.2f MB (used %+.2f MB)" %
+              (ref["events"], last["events"], mb(last["VmRSS"] - ref["VmRSS"]),
+               mb(last["RssAnon"] - ref["RssAnon"]), mb(last["RssShmem"] - ref["RssShmem"]),
+               mb(last["VmHWM"] - ref["VmHWM"]),
+               (last["total"] - ref["total"]) / 1048576.0, (last["used"] - ref["used"]) / 1048576.0))
     print("largest memory contexts at the end: " +
           ", ".join("%s %.2f MB" % (r["name"], r["total_bytes"] / 1048576.0) for r in top))
 
