@@ -231,10 +231,22 @@ sub start_big
 	return ($h, \$out, \$err);
 }
 
+# Rows of the traces only B has (tr-201 .. tr-2150): traces, observations,
+# merge-state entries.
+sub b_own_rows
+{
+	return $node->safe_psql('postgres',
+		"SELECT (SELECT count(*) FROM traces WHERE substring(id FROM '^tr-(\\d+)\$')::int > 200) || ' ' ||
+				(SELECT count(*) FROM observations WHERE substring(id FROM '^ob-(\\d+)-')::int > 200) || ' ' ||
+				(SELECT count(*) FROM swisper.ingest_merge_state
+				  WHERE substring(entity_id FROM '^(?:tr|ob)-(\\d+)')::int > 200)");
+}
+
 # After a crash-restart: nothing of B, A intact.
 sub check_nothing_of_b
 {
 	my ($when) = @_;
+	is(b_own_rows(), '0 0 0', "$when: no trace, observation or merge state of B's own 1,950 traces");
 	is($node->safe_psql('postgres', 'SELECT * FROM counts'), $counts_a,
 		"$when: traces, observations and merge state counted as after A: nothing of B");
 	is($node->safe_psql('postgres', 'SELECT digest FROM digest'), $digest_a,
@@ -290,6 +302,7 @@ check_nothing_of_b('after SIGKILL while writing');
 
 # Delivered again: exactly once, as in the clean run.
 is(deliver('postgres', 'B'), $b_clean, 'B delivered again: the statuses of the clean run (no "already ingested")');
+is(b_own_rows(), '1950 9750 11700', "B's own traces, observations and merge state are there now");
 is($node->safe_psql('postgres', 'SELECT * FROM counts'), $counts_clean,
 	'rows and merge state counted as in the clean run');
 is($node->safe_psql('postgres', 'SELECT digest FROM digest'), $digest_clean,
