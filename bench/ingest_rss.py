@@ -21,11 +21,14 @@ duplicated), generated in chunks of 20,000 events with their own seeds,
 plus one stream "heartbeat" entry after every 49 events (so heartbeat_record
 runs with and without is_heartbeat), and the session also calls
 swisper.heartbeat() once per batch: src/ingest_*.c and src/heartbeat.c are
-both on the path.
+both on the path.  --bad-every K gives every K-th trace_start a user_id
+that swisper.external_id refuses (a leading blank): each batch holding one
+then takes the careful path (one subtransaction per converted value) and
+that element gets a 400.
 Uses libpq environment variables (PGHOST, PGPORT, ...); must run on the
 server's host (it reads /proc).
 
-    bench/ingest_rss.py [--events N] [--quick] [--batch-sizes 50,1000] [--sample-every N]
+    bench/ingest_rss.py [--events N] [--quick] [--batch-sizes 50,1000] [--sample-every N] [--bad-every K]
 """
 import argparse
 import asyncio
@@ -60,10 +63,11 @@ async def contexts(conn):
     return r["total"], r["used"], r["n"]
 
 
-def event_stream(n_events):
+def event_stream(n_events, bad_every):
     """The raw JSON of n_events events, chunk by chunk."""
     done = 0
     seed = 1000
+    starts = 0
     while done < n_events:
         evs = generate(min(CHUNK, n_events - done), seed=seed)
         seed += 1
@@ -73,13 +77,17 @@ def event_stream(n_events):
                 out.append(json.dumps({"event_type": "heartbeat", "project_id": PROJECT,
                                        "timestamp": e["timestamp"],
                                        "data": {"sdk_version": "0.5.0", "environment": "rss"}}))
+            if bad_every and e["event_type"] == "trace_start":
+                starts += 1
+                if starts % bad_every == 0:
+                    e = dict(e, data=dict(e["data"], user_id=" " + e["data"]["user_id"]))
             out.append(json.dumps(e))
         out = out[:n_events - done]
         done += len(out)
         yield out
 
 
-async def run(batch, n_events, sample_every):
+async def run(batch, n_events, sample_every, bad_every):
     admin = await asyncpg.connect(database=DB)
     await admin.execute("TRUNCATE observations, traces, swisper.ingest_merge_state")
     await admin.execute("CHECKPOINT")
@@ -100,7 +108,7 @@ async def run(batch, n_events, sample_every):
     next_sample = sample_every
     bad = 0
     buf = []
-    for chunk in event_stream(n_events):
+    for chunk in event_stream(n_events, bad_every):
         buf.extend(chunk)
         while len(buf) >= batch or (buf and ingested + len(buf) >= n_events):
             part, buf = buf[:batch], buf[batch:]
@@ -162,6 +170,8 @@ async def main():
     ap.add_argument("--quick", action="store_true", help="100,000 events per batch size (well under a minute)")
     ap.add_argument("--batch-sizes", default="50,1000")
     ap.add_argument("--sample-every", type=int, default=0, help="events between samples (default: events / 100)")
+    ap.add_argument("--bad-every", type=int, default=0,
+                    help="every K-th trace_start with a user_id that external_id refuses (default: none)")
     ap.add_argument("--schema", default="test/fixtures/observability_schema.sql")
     args = ap.parse_args()
     n = 100000 if args.quick else args.events
@@ -179,10 +189,11 @@ async def main():
     await conn.execute("SET client_min_messages = warning;"
                        " ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user; CREATE EXTENSION swisper_ext")
     await conn.close()
-    print("# %d events per run, one session per run; %s" %
-          (n, ", ".join("%s=%s%s" % (s["name"], s["setting"], s["unit"] or "") for s in settings)))
+    print("# %d events per run, one session per run%s; %s" %
+          (n, ", every %d-th trace_start with a refused user_id" % args.bad_every if args.bad_every else "",
+           ", ".join("%s=%s%s" % (s["name"], s["setting"], s["unit"] or "") for s in settings)))
     for b in sizes:
-        samples, secs, bad, top, rows = await run(b, n, every)
+        samples, secs, bad, top, rows = await run(b, n, every, args.bad_every)
         report(b, n, samples, secs, bad, top, rows, max(every, n // 10))
 
 
