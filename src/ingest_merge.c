@@ -763,6 +763,17 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	write_state(t, order, nents);
 	record_liveness(events, n);
 
+	/*
+	 * Every SPI call returns with CurrentMemoryContext at SPI's procedure
+	 * context, which SPI_finish deletes: the messages formatted after the
+	 * first call (404s, "repeats element", "merged into ... created by
+	 * element") live there.  They are read after this function returns, so
+	 * copy them into the caller's context first.
+	 */
+	for (i = 0; i < n; i++)
+		if (events[i].message)
+			events[i].message = MemoryContextStrdup(cxt, events[i].message);
+
 	SPI_finish();
 	MemoryContextSwitchTo(cxt);
 }
