@@ -177,6 +177,13 @@ heartbeat_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(heartbeat_worker_database, NULL, 0);
 	pgstat_report_appname(WORKER_NAME);
 
+	/*
+	 * The worker runs its statements as a superuser; a search_path from
+	 * ALTER DATABASE/ROLE ... SET must not put a schema whose operators or
+	 * functions would run with those rights before pg_catalog.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+
 	heartbeat_worker_set_running(true, MyDatabaseId);
 	before_shmem_exit(worker_detach, (Datum) 0);
 
