@@ -20,6 +20,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -244,6 +245,12 @@ lookup_table(Oid nspoid, const char *schema, const char *relname, LOCKMODE mode)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s.%s\" does not exist", schema, relname),
 				 errhint("Set swisper.table_schema to the schema that holds the observability tables.")));
+	/* a view would run its functions with this SECURITY DEFINER's rights */
+	if (get_rel_relkind(relid) != RELKIND_RELATION &&
+		get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s.%s\" is not a table", schema, relname)));
 	LockRelationOid(relid, mode);
 	return relid;
 }
