@@ -12,6 +12,9 @@
 --    before pg_catalog (and temp tables, pg_temp listed first).  The same
 --    workload runs without them and with them: results and rows are equal,
 --    and none of the hostile objects is ever called or written.
+-- 4. The owner of the observability tables (not a superuser) cannot borrow
+--    the rights of the SECURITY DEFINER ingestion: its triggers and
+--    defaults run as itself, and a view in place of a table is refused.
 BEGIN;
 \i test/fixtures/reset.sql
 SET client_min_messages = warning;
@@ -115,7 +118,8 @@ INSERT INTO allowed VALUES
 SELECT plan(
 	(SELECT count(*)::int FROM actions) * 4	-- section 1
 	+ 4										-- section 2
-	+ 10);									-- section 3
+	+ 10									-- section 3
+	+ 8);									-- section 4
 
 SELECT is(pg_temp.as_role(r.role, a.q), CASE WHEN al.what IS NULL THEN '42501' ELSE 'ok' END,
 		  format('%s: %s -> %s', r.role, a.what, CASE WHEN al.what IS NULL THEN '42501' ELSE 'ok' END))
@@ -393,6 +397,64 @@ SELECT is(pg_temp.as_role_path('swisper_t60_ingest', 'pg_temp, evil, pg_catalog,
 SELECT is_empty($$SELECT fn, by_role FROM evil.calls$$, 'still no hostile function or operator was called');
 SELECT is((SELECT environment FROM swisper.project_connection WHERE project_id = pg_temp.p()), 'staging',
 		  'the heartbeat of the ingestion role was recorded');
+
+------------------------------------------------------------------------
+-- 4. The tables' owner.
+------------------------------------------------------------------------
+CREATE ROLE swisper_t60_owner;
+GRANT CREATE ON SCHEMA public TO swisper_t60_owner;
+ALTER TABLE public.projects OWNER TO swisper_t60_owner;
+ALTER TABLE public.traces OWNER TO swisper_t60_owner;
+ALTER TABLE public.observations OWNER TO swisper_t60_owner;
+SET LOCAL ROLE swisper_t60_owner;
+CREATE TABLE public.owner_log (what text, by_role text, outcome text);
+CREATE FUNCTION public.owner_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+	outcome text := 'no error';
+BEGIN
+	BEGIN
+		EXECUTE 'ALTER ROLE swisper_t60_owner SUPERUSER';
+	EXCEPTION WHEN OTHERS THEN
+		outcome := SQLSTATE;
+	END;
+	INSERT INTO public.owner_log VALUES ('trigger on ' || TG_TABLE_NAME, current_user, outcome);
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER owner_trigger BEFORE INSERT ON public.traces FOR EACH ROW EXECUTE FUNCTION public.owner_trigger();
+CREATE FUNCTION public.owner_default() RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.owner_log VALUES ('default of observations', current_user, NULL);
+	RETURN 0;
+END
+$$;
+ALTER TABLE public.observations ALTER COLUMN calculated_total_cost SET DEFAULT public.owner_default();
+RESET ROLE;
+
+SELECT is(pg_temp.as_role('swisper_t60_ingest',
+		  format($q$SELECT * FROM swisper.ingest_batch('[{"event_type": "trace_start", "trace_id": "own-t", "project_id": "%1$s", "timestamp": "1"}, {"event_type": "observation_start", "observation_id": "own-o", "trace_id": "own-t", "project_id": "%1$s", "timestamp": "1"}]')$q$, pg_temp.p())),
+		  'ok', 'the ingestion role ingests into tables with their owner''s trigger and default');
+SELECT results_eq($$SELECT what, by_role, outcome FROM public.owner_log ORDER BY what$$,
+				  $$VALUES ('default of observations', 'swisper_t60_owner', NULL),
+						   ('trigger on traces', 'swisper_t60_owner', '42501')$$,
+				  'the owner''s trigger and default ran as the owner, and ALTER ROLE ... SUPERUSER failed there');
+SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'swisper_t60_owner'), false,
+		  'the tables'' owner did not become a superuser');
+SELECT is(pg_temp.as_role('swisper_t60_ingest',
+		  format($q$SELECT * FROM swisper.create_trace('{"id": "own-t2"}', %L)$q$, pg_temp.p())),
+		  'ok', 'create_trace also writes as the owner');
+SELECT is((SELECT count(*)::int FROM public.owner_log WHERE by_role = 'swisper_t60_owner'), 3,
+		  'every call of the trigger ran as the owner');
+
+-- a view in place of the projects table: refused, never read as a superuser
+ALTER TABLE public.projects RENAME TO projects_real;
+CREATE VIEW public.projects AS SELECT * FROM public.projects_real;
+SELECT throws_ok(format($q$SELECT * FROM swisper.ingest_batch('[{"event_type": "trace_start", "trace_id": "own-t3", "project_id": "%s", "timestamp": "1"}]')$q$, pg_temp.p()),
+				 '42809', '"public.projects" is not a table', 'ingestion refuses a view named projects');
+SELECT is(swisper.health() ? 'projects', false, 'health() does not read a view named projects');
+DROP VIEW public.projects;
+ALTER TABLE public.projects_real RENAME TO projects;
+SELECT is((SELECT count(*)::int FROM public.traces WHERE id LIKE 'own-t%'), 2, 'the rows written as the owner are there');
 
 SELECT * FROM finish();
 ROLLBACK;
