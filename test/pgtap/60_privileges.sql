@@ -119,7 +119,7 @@ SELECT plan(
 	(SELECT count(*)::int FROM actions) * 4	-- section 1
 	+ 4										-- section 2
 	+ 10									-- section 3
-	+ 9);									-- section 4
+	+ 10);									-- section 4
 
 SELECT is(pg_temp.as_role(r.role, a.q), CASE WHEN al.what IS NULL THEN '42501' ELSE 'ok' END,
 		  format('%s: %s -> %s', r.role, a.what, CASE WHEN al.what IS NULL THEN '42501' ELSE 'ok' END))
@@ -475,6 +475,12 @@ SELECT throws_ok(format($q$SELECT * FROM swisper.ingest_batch('[{"event_type": "
 SELECT is(swisper.health() ? 'projects', false, 'health() does not read a view named projects');
 DROP VIEW public.projects;
 ALTER TABLE public.projects_real RENAME TO projects;
+ALTER TABLE public.observations RENAME TO observations_real;
+CREATE VIEW public.observations AS SELECT * FROM public.observations_real;
+SELECT throws_ok($q$SELECT swisper.ingest_prune()$q$, '42809', '"public.observations" is not a table',
+				 'ingest_prune() refuses a view named observations');
+DROP VIEW public.observations;
+ALTER TABLE public.observations_real RENAME TO observations;
 SELECT is((SELECT count(*)::int FROM public.traces WHERE id LIKE 'own-t%'), 2, 'the rows written as the owner are there');
 
 SELECT * FROM finish();
