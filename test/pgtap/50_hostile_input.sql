@@ -298,6 +298,21 @@ SELECT pg_temp.add('wrong type', 'st_trace data = "" (an empty string)', 'st_tra
 SELECT pg_temp.add('wrong type', 'st_trace data = "{\"name\": 1}" (a string holding an object)', 'st_trace', 'data', '"{\"name\": \"in a string\"}"', 201,
 	NULL, $$(SELECT name FROM traces WHERE id = '$ID') = 'in a string'$$);
 
+-- Duplicate keys (jsonb keeps the last), and both spellings of a key (the
+-- camelCase one wins).
+SELECT pg_temp.add('wrong type', 'duplicate key: the last trace_id counts', 'st_trace', NULL,
+	replace('{"event_type": "trace_start", "trace_id": "dup-first", "trace_id": "$ID", "project_id": "%P", "timestamp": "1"}',
+			'%P', pg_temp.p())::jsonb, 201, NULL,
+	$$NOT EXISTS (SELECT 1 FROM traces WHERE id = 'dup-first') AND EXISTS (SELECT 1 FROM traces WHERE id = '$ID')$$);
+SELECT pg_temp.add('wrong type', 'duplicate key: a valid name after an object', 'st_trace', NULL,
+	replace('{"event_type": "trace_start", "trace_id": "$ID", "project_id": "%P", "timestamp": "1", "data": {"name": {"a": 1}, "name": "second"}}',
+			'%P', pg_temp.p())::jsonb, 201, NULL, $$(SELECT name FROM traces WHERE id = '$ID') = 'second'$$);
+SELECT pg_temp.add('wrong type', 'userId and user_id both given: userId counts', 'lf_trace', 'body.user_id', '"snake"', 201, NULL,
+	$$(SELECT user_id::text FROM traces WHERE id = '$ID') = 'camel'$$);
+UPDATE hostile SET ev = pg_temp.set_path(ev, '{body,userId}', '"camel"') WHERE name = 'userId and user_id both given: userId counts';
+SELECT pg_temp.add('wrong type', 'keys in another case are not fields', 'st_trace', 'data.NAME', '{"a": 1}', 201, NULL,
+	$$(SELECT name FROM traces WHERE id = '$ID') IS NULL$$);
+
 ------------------------------------------------------------------------
 -- 2. Envelopes missing every required field in turn (and optional ones).
 ------------------------------------------------------------------------
