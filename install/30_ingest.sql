@@ -63,7 +63,17 @@ DECLARE
     tschema text := @extschema@.observability_schema();
     n1 bigint;
     n2 bigint;
+    rel text;
 BEGIN
+    -- a view in their place would run its functions as this SECURITY DEFINER
+    FOREACH rel IN ARRAY ARRAY['traces', 'observations'] LOOP
+        IF (SELECT c.relkind FROM pg_catalog.pg_class c
+             WHERE c.relname = rel AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n
+                                                          WHERE n.nspname = tschema))
+           NOT IN ('r', 'p') THEN
+            RAISE EXCEPTION '"%.%" is not a table', tschema, rel USING ERRCODE = 'wrong_object_type';
+        END IF;
+    END LOOP;
     EXECUTE format('DELETE FROM swisper.ingest_merge_state s WHERE s.entity_kind = ''t''
                     AND NOT EXISTS (SELECT 1 FROM %I.traces t WHERE t.id::text = s.entity_id)', tschema);
     GET DIAGNOSTICS n1 = ROW_COUNT;

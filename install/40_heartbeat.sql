@@ -124,6 +124,10 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.health() IS
 'Health of swisper_ext: version, preloading, worker (pid, last loop), database, server time, projects per status';
 
+-- It tells how many projects have which status, who the worker is and how
+-- it is set up: for the roles granted it (the SDK's API role, the UI).
+REVOKE EXECUTE ON FUNCTION @extschema@.health() FROM PUBLIC;
+
 --
 -- swisper.heartbeat_registry_forget(): the shared registry outlives DROP
 -- EXTENSION; a new extension starts without the old one's sightings.

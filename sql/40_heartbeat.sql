@@ -108,22 +108,22 @@ SELECT h ->> 'status' AS status,
        h ? 'hint' AS has_hint
   FROM swisper.health() AS h;
 
--- Privileges: heartbeat() and the view's function are not for PUBLIC;
--- health() is.
+-- Privileges: heartbeat(), health() and the view's function are not for
+-- PUBLIC (connection_status() computes from its arguments only).
 CREATE ROLE regress_swisper_app;
 SELECT p AS function, has_function_privilege('regress_swisper_app', p, 'EXECUTE') AS can_execute
   FROM unnest(ARRAY['swisper.heartbeat(text,text,text,text)', 'swisper.health()',
 					'swisper.project_status_rows()', 'swisper.connection_status(boolean,timestamptz)']) AS p;
 -- Granted EXECUTE, an application role needs no privilege on the tables.
 GRANT USAGE ON SCHEMA swisper TO regress_swisper_app;
-GRANT EXECUTE ON FUNCTION swisper.heartbeat(text, text, text, text) TO regress_swisper_app;
+GRANT EXECUTE ON FUNCTION swisper.heartbeat(text, text, text, text), swisper.health() TO regress_swisper_app;
 SET ROLE regress_swisper_app;
 SELECT swisper.heartbeat(:prod) ->> 'status' AS status;
 SELECT swisper.heartbeat('no-such-project');
 SELECT swisper.health() ->> 'status' AS status;
 RESET ROLE;
 REVOKE ALL ON SCHEMA swisper FROM regress_swisper_app;
-REVOKE ALL ON FUNCTION swisper.heartbeat(text, text, text, text) FROM regress_swisper_app;
+REVOKE ALL ON FUNCTION swisper.heartbeat(text, text, text, text), swisper.health() FROM regress_swisper_app;
 DROP ROLE regress_swisper_app;
 
 -- The status table is a member of the extension whose rows pg_dump keeps.

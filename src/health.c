@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "commands/dbcommands.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -86,6 +87,10 @@ swisper_health(PG_FUNCTION_ARGS)
 	nsp = get_namespace_oid(swisper_table_schema, true);
 	if (OidIsValid(nsp))
 		projects = get_relname_relid("projects", nsp);
+	/* counts come from a table only: a view would run as this SECURITY DEFINER */
+	if (OidIsValid(projects) && get_rel_relkind(projects) != RELKIND_RELATION &&
+		get_rel_relkind(projects) != RELKIND_PARTITIONED_TABLE)
+		projects = InvalidOid;
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = BoolGetDatum(preloaded);

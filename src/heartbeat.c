@@ -630,6 +630,11 @@ heartbeat_status_table_owner(Oid *relid)
  * The table fallback: upsert the sighting into swisper.project_connection.
  * The status column of a new row stays NULL until the worker publishes it;
  * the view classifies from last_seen, so it is right either way.
+ *
+ * The statement runs as the table's owner under the caller's search_path,
+ * so every operator and function in it is schema-qualified: an operator
+ * named "-" or ">=" in a schema the caller puts before pg_catalog would
+ * otherwise run with the owner's privileges.
  */
 static void
 heartbeat_record_in_table(const char *project_id, TimestampTz seen_at, const char *environment,
@@ -641,7 +646,8 @@ heartbeat_record_in_table(const char *project_id, TimestampTz seen_at, const cha
 		" environment, app_version, sdk_version, updated_at) "
 		"VALUES ($1, NULL, $2, CASE WHEN $6 THEN $2 END, $2, $3, $4, $5, pg_catalog.now()) "
 		"ON CONFLICT (project_id) DO UPDATE SET "
-		" connected_since = CASE WHEN c.last_seen IS NULL OR excluded.last_seen - c.last_seen >= $7 "
+		" connected_since = CASE WHEN c.last_seen IS NULL OR "
+		"   (excluded.last_seen OPERATOR(pg_catalog.-) c.last_seen) OPERATOR(pg_catalog.>=) $7 "
 		"                   THEN excluded.last_seen ELSE c.connected_since END, "
 		" last_seen = GREATEST(c.last_seen, excluded.last_seen), "
 		" last_heartbeat = GREATEST(c.last_heartbeat, excluded.last_heartbeat), "

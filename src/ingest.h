@@ -105,6 +105,7 @@ typedef struct IngestColumn
 	int			maxchars;		/* CC_TEXT: typmod length, or -1 */
 	FmgrInfo	infunc;
 	Oid			ioparam;
+	Oid			owner;			/* the table's owner: CC_OTHER input runs as it */
 	FmgrInfo	outfunc;
 	int			nlabels;		/* CC_ENUM */
 	char	  **labels;

@@ -32,6 +32,24 @@
 #define TRACES(t)	(&(t)->tables[IK_TRACE])
 #define OBS(t)		(&(t)->tables[IK_OBS])
 
+/*
+ * Ids are keys of btree indexes (the tables' primary keys, trace_id,
+ * parent_observation_id, session_id, the merge state's entity_id), and a
+ * btree entry cannot exceed a third of a page (2704 bytes with 8 kB pages).
+ * A longer id would fail the whole call when its row is written, so it is
+ * refused here, for its own element, with room left for the other columns
+ * of an index.
+ */
+#define INGEST_MAX_ID_BYTES 1024
+
+/*
+ * "data" given as a string is parsed by PostgreSQL's recursive JSON parser,
+ * which raises "stack depth limit exceeded" (for the whole call) at about
+ * 14,500 levels with the default max_stack_depth of 2 MB.  Deeper strings
+ * are refused for their own element before parsing.
+ */
+#define INGEST_MAX_DATA_DEPTH 10000
+
 /* Levels the platform knows. */
 static const char *const known_levels[] = {"DEBUG", "DEFAULT", "WARNING", "ERROR"};
 
@@ -160,6 +178,28 @@ scalar_text(JsonbValue *v, const char **s, int *len)
 			return true;
 		default:
 			return false;
+	}
+}
+
+/*
+ * The JSON type of a value, with its article, for messages.
+ */
+static const char *
+json_type_phrase(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvString:
+			return "a string";
+		case jbvNumeric:
+			return "a number";
+		case jbvBool:
+			return "a boolean";
+		default:
+			return (v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data)) ?
+				"an object" : "an array";
 	}
 }
 
@@ -301,24 +341,40 @@ typedef struct PlainBodyField
 	const char *key;
 	const char *alt_key;		/* NULL when there is one spelling */
 	int			field;
+	bool		is_id;			/* at most INGEST_MAX_ID_BYTES */
 } PlainBodyField;
 
 static const PlainBodyField trace_plain_fields[] = {
-	{"name", NULL, TF_NAME},
-	{"userId", "user_id", TF_USER_ID},
-	{"sessionId", "session_id", TF_SESSION_ID},
-	{"input", NULL, TF_INPUT},
-	{"output", NULL, TF_OUTPUT},
-	{"metadata", "meta", TF_META},
+	{"name", NULL, TF_NAME, false},
+	{"userId", "user_id", TF_USER_ID, false},	/* its type limits it */
+	{"sessionId", "session_id", TF_SESSION_ID, true},
+	{"input", NULL, TF_INPUT, false},
+	{"output", NULL, TF_OUTPUT, false},
+	{"metadata", "meta", TF_META, false},
 };
 
 static const PlainBodyField observation_plain_fields[] = {
-	{"parentObservationId", "parent_observation_id", OF_PARENT_ID},
-	{"name", NULL, OF_NAME},
-	{"input", NULL, OF_INPUT},
-	{"metadata", "meta", OF_META},
-	{"modelParameters", "model_parameters", OF_MODEL_PARAMETERS},
+	{"parentObservationId", "parent_observation_id", OF_PARENT_ID, true},
+	{"name", NULL, OF_NAME, false},
+	{"input", NULL, OF_INPUT, false},
+	{"metadata", "meta", OF_META, false},
+	{"modelParameters", "model_parameters", OF_MODEL_PARAMETERS, false},
 };
+
+/*
+ * Refuse an id longer than INGEST_MAX_ID_BYTES (in its text form).
+ */
+static bool
+check_id_length(IngestEvent *ev, JsonbValue *v, const char *prefix, const char *key)
+{
+	const char *s;
+	int			len;
+
+	if (v != NULL && scalar_text(v, &s, &len) && len > INGEST_MAX_ID_BYTES)
+		return reject(ev, 400, "%s%s: longer than %d bytes (an id has at most %d bytes)",
+					  prefix, key, INGEST_MAX_ID_BYTES, INGEST_MAX_ID_BYTES);
+	return true;
+}
 
 /*
  * Store the plain fields of a body; false (the event rejected) at the first
@@ -336,6 +392,8 @@ set_plain_fields(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
 		const char *key;
 		JsonbValue *v = get_key2(body, fields[i].key, fields[i].alt_key, &buf, &key);
 
+		if (fields[i].is_id && !check_id_length(ev, v, prefix, key))
+			return false;
 		if (!set_field(ev, tab, fields[i].field, ev->prec, v, prefix, key))
 			return false;
 	}
@@ -370,6 +428,20 @@ fill_trace(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const char *p
 	v = get_key(body, "tags", &buf);
 	if (v && !(v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data)))
 		return reject(ev, 400, "%stags: must be an array of strings", prefix);
+	if (v)
+	{
+		int			i;
+		int			ntags = JsonContainerSize(v->val.binary.data);
+
+		for (i = 0; i < ntags; i++)
+		{
+			JsonbValue *tag = getIthJsonbValueFromContainer(v->val.binary.data, i);
+
+			if (tag->type != jbvString)
+				return reject(ev, 400, "%stags: must be an array of strings (element %d is %s)",
+							  prefix, i, json_type_phrase(tag));
+		}
+	}
 	if (!set_field(ev, tab, TF_TAGS, ev->prec, v, prefix, "tags"))
 		return false;
 	return true;
@@ -572,6 +644,8 @@ set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv, c
 		return reject(ev, 400, "%s: missing", path);
 	if (idv->type != jbvString || idv->val.string.len == 0)
 		return reject(ev, 400, "%s: must be a non-empty string", path);
+	if (!check_id_length(ev, idv, "", path))
+		return false;
 	s = idv->val.string.val;
 	len = idv->val.string.len;
 	if (!ingest_convert_text(&tab->cols[0], s, len, &d, &err))
@@ -610,6 +684,8 @@ set_obs_trace(IngestTarget *t, IngestEvent *ev, JsonbValue *tv, const char *path
 		return true;
 	if (tv->type != jbvString || tv->val.string.len == 0)
 		return reject(ev, 400, "%s: must be a non-empty string", path);
+	if (!check_id_length(ev, tv, "", path))
+		return false;
 	s = tv->val.string.val;
 	len = tv->val.string.len;
 	if (!set_field(ev, OBS(t), OF_TRACE_ID, FIRST_EXPLICIT, tv, "", path))
@@ -655,6 +731,44 @@ set_tiebreak(IngestEvent *ev)
 }
 
 /*
+ * Does the JSON text s nest arrays and objects deeper than limit?  Counts
+ * brackets outside strings; every server encoding keeps the bytes of ASCII
+ * characters for ASCII only, so a byte-wise scan is exact.
+ */
+static bool
+json_nests_deeper(const char *s, int len, int limit)
+{
+	int			depth = 0;
+	bool		in_string = false;
+	int			i;
+
+	if (len <= limit)
+		return false;			/* each level takes at least one byte */
+	for (i = 0; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (in_string)
+		{
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		}
+		else if (c == '"')
+			in_string = true;
+		else if (c == '[' || c == '{')
+		{
+			if (++depth > limit)
+				return true;
+		}
+		else if (c == ']' || c == '}')
+			depth--;
+	}
+	return false;
+}
+
+/*
  * The "data" of a stream entry: an object, or a string holding JSON.
  */
 static JsonbContainer *
@@ -672,6 +786,12 @@ stream_data(IngestEvent *ev, JsonbValue *v, bool *ok)
 		char	   *str = pnstrdup(v->val.string.val, v->val.string.len);
 		Jsonb	   *jb;
 
+		if (json_nests_deeper(str, v->val.string.len, INGEST_MAX_DATA_DEPTH))
+		{
+			*ok = reject(ev, 400, "data: the string nests JSON deeper than %d levels",
+						 INGEST_MAX_DATA_DEPTH);
+			return NULL;
+		}
 		lex = makeJsonLexContextCstringLen(str, v->val.string.len, GetDatabaseEncoding(), true);
 		rc = pg_parse_json(lex, &nullSemAction);
 		if (rc != JSON_SUCCESS)
@@ -698,6 +818,29 @@ resolve_project(IngestEvent *ev, JsonbValue *v, const char *path, const char *de
 	ev->project_id = v ? pnstrdup(v->val.string.val, v->val.string.len) : (char *) default_project;
 	if (ev->project_id == NULL || ev->project_id[0] == '\0')
 		return reject(ev, 400, "project_id: missing (the event names no project and no project_id argument was given)");
+	return true;
+}
+
+/*
+ * A text detail of a heartbeat (data.<k1>, else data.<k2>): a scalar as its
+ * text, NULL when absent; an object or array rejects the event.
+ */
+static bool
+heartbeat_text(IngestEvent *ev, JsonbContainer *data, const char *k1, const char *k2,
+			   char **out)
+{
+	JsonbValue	buf;
+	const char *key;
+	JsonbValue *v = get_key2(data, k1, k2, &buf, &key);
+	const char *s;
+	int			len;
+
+	*out = NULL;
+	if (v == NULL)
+		return true;
+	if (!scalar_text(v, &s, &len))
+		return reject(ev, 400, "data.%s: must be a string, not %s", key, json_type_phrase(v));
+	*out = pnstrdup(s, len);
 	return true;
 }
 
@@ -744,12 +887,11 @@ parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, 
 
 	if (strcmp(type, "heartbeat") == 0)
 	{
+		if (!heartbeat_text(ev, data, "environment", NULL, &ev->environment) ||
+			!heartbeat_text(ev, data, "version", "app_version", &ev->app_version) ||
+			!heartbeat_text(ev, data, "sdk_version", NULL, &ev->sdk_version))
+			return;
 		ev->action = IA_HEARTBEAT;
-		ev->environment = string_value(get_key(data, "environment", &buf));
-		ev->app_version = string_value(get_key(data, "version", &buf));
-		if (ev->app_version == NULL)
-			ev->app_version = string_value(get_key(data, "app_version", &buf));
-		ev->sdk_version = string_value(get_key(data, "sdk_version", &buf));
 		derive_event_id(ev, type, ev->project_id);
 		return;
 	}
@@ -900,8 +1042,8 @@ parse_envelope(IngestTarget *t, JsonbContainer *obj, const char *default_project
 			fill_trace(t, ev, body, "body.");
 		return;
 	}
-	if (!set_obs_trace(t, ev, get_key2(body, "traceId", "trace_id", &buf, &key),
-					   psprintf("body.%s", key)))
+	v = get_key2(body, "traceId", "trace_id", &buf, &key);
+	if (!set_obs_trace(t, ev, v, psprintf("body.%s", key)))
 		return;
 	if (!fill_observation(t, ev, body, "body.", obs_type, false))
 		return;
@@ -1006,7 +1148,8 @@ ingest_parse_http(IngestTarget *t, HttpKind kind, Jsonb *body, const char *obser
 			fill_trace(t, ev, obj, "");
 		return;
 	}
-	if (!set_obs_trace(t, ev, get_key2(obj, "traceId", "trace_id", &buf, &key), key))
+	v = get_key2(obj, "traceId", "trace_id", &buf, &key);
+	if (!set_obs_trace(t, ev, v, key))
 		return;
 	if (!fill_observation(t, ev, obj, "", NULL, false))
 		return;

@@ -36,7 +36,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -45,6 +47,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "heartbeat.h"
 #include "ingest.h"
@@ -447,13 +450,38 @@ stamps_datum(Entity *e, int nfields)
 }
 
 /*
+ * The owner of a relation.
+ */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple;
+	Oid			owner;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/*
  * Write the dirty entities of one kind with one upsert (arrays of each
  * column's type, unnested), in lock order.
+ *
+ * The upsert runs as the table's owner, as a security-restricted operation
+ * (as VACUUM or CREATE INDEX do): the table's triggers, rules, defaults,
+ * constraints and index expressions are its owner's code, and must not run
+ * with the rights of the owner of this SECURITY DEFINER function (the
+ * superuser who installed the extension).
  */
 static void
 write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 {
 	IngestTable *tab = &t->tables[kind];
+	Oid			save_userid;
+	int			save_sec_context;
 	Datum		args[INGEST_MAX_FIELDS];
 	Datum	   *elems = palloc(sizeof(Datum) * nents);
 	bool	   *nulls = palloc(sizeof(bool) * nents);
@@ -501,8 +529,13 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 		args[w] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, col->typid,
 													 col->typlen, col->typbyval, col->typalign));
 	}
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(relation_owner(tab->relid),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	if (SPI_execute_plan(tab->upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "writing %s failed", kind == IK_TRACE ? "traces" : "observations");
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 }
 
 /*

@@ -155,6 +155,13 @@ ingest_batch(PG_FUNCTION_ARGS)
 	n = JsonContainerSize(arr);
 	if (n == 0)
 		PG_RETURN_NULL();
+	if ((Size) n > MaxAllocSize / sizeof(IngestEvent))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("batch of %d elements is too large", n),
+				 errdetail("A batch holds at most %d elements.",
+						   (int) (MaxAllocSize / sizeof(IngestEvent))),
+				 errhint("Split the batch.")));
 	t = ingest_target_get();
 	events = palloc0(sizeof(IngestEvent) * n);
 	parse_elements(t, arr, n, project, events);

@@ -20,6 +20,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -121,6 +122,11 @@ describe_column(Oid relid, const char *field, const char *colname, IngestColumn 
 	col->typid = att->atttypid;
 	col->typmod = att->atttypmod;
 	col->notnull = att->attnotnull;
+	ReleaseSysCache(tup);
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	col->owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 
 	get_typlenbyvalalign(col->typid, &col->typlen, &col->typbyval, &col->typalign);
@@ -244,6 +250,12 @@ lookup_table(Oid nspoid, const char *schema, const char *relname, LOCKMODE mode)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s.%s\" does not exist", schema, relname),
 				 errhint("Set swisper.table_schema to the schema that holds the observability tables.")));
+	/* a view would run its functions with this SECURITY DEFINER's rights */
+	if (get_rel_relkind(relid) != RELKIND_RELATION &&
+		get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s.%s\" is not a table", schema, relname)));
 	LockRelationOid(relid, mode);
 	return relid;
 }
@@ -499,6 +511,28 @@ parse_integer(const char *str, int len, int64 lo, int64 hi, int64 *out)
 }
 
 /*
+ * The input function of a type the converters do not know (a domain, say,
+ * whose CHECK calls functions), run as the table's owner in a
+ * security-restricted operation: it is the owner's code, and the ingestion
+ * runs with the rights of the superuser who installed the extension.  An
+ * error restores the user with the (sub)transaction that catches it.
+ */
+static Datum
+input_as_owner(IngestColumn *col, char *cstr)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	Datum		d;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(col->owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	d = InputFunctionCall(&col->infunc, cstr, col->ioparam, col->typmod);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return d;
+}
+
+/*
  * Convert one value given as text into the column's type, without raising
  * an error for bad input: returns false and sets *err to a message that
  * names what was wrong (the caller adds the field name).
@@ -582,7 +616,7 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 			cstr = pnstrdup(str, len);
 			if (!ingest_careful_conversion)
 			{
-				*out = InputFunctionCall(&col->infunc, cstr, col->ioparam, col->typmod);
+				*out = input_as_owner(col, cstr);
 				return true;
 			}
 			else
@@ -595,7 +629,7 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 				MemoryContextSwitchTo(oldcxt);
 				PG_TRY();
 				{
-					*out = InputFunctionCall(&col->infunc, cstr, col->ioparam, col->typmod);
+					*out = input_as_owner(col, cstr);
 					ReleaseCurrentSubTransaction();
 					MemoryContextSwitchTo(oldcxt);
 					CurrentResourceOwner = oldowner;

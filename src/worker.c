@@ -31,6 +31,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/extension.h"
@@ -177,6 +178,13 @@ heartbeat_worker_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(heartbeat_worker_database, NULL, 0);
 	pgstat_report_appname(WORKER_NAME);
 
+	/*
+	 * The worker runs its statements as a superuser; a search_path from
+	 * ALTER DATABASE/ROLE ... SET must not put a schema whose operators or
+	 * functions would run with those rights before pg_catalog.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+
 	heartbeat_worker_set_running(true, MyDatabaseId);
 	before_shmem_exit(worker_detach, (Datum) 0);
 
@@ -287,6 +295,10 @@ worker_tick(void)
 	 */
 	projects = RangeVarGetRelid(makeRangeVar(swisper_table_schema, "projects", -1),
 								AccessShareLock, true);
+	/* a view named projects would run its functions as this superuser */
+	if (OidIsValid(projects) && get_rel_relkind(projects) != RELKIND_RELATION &&
+		get_rel_relkind(projects) != RELKIND_PARTITIONED_TABLE)
+		projects = InvalidOid;
 	status_table = OidIsValid(projects) ?
 		RangeVarGetRelid(makeRangeVar(SWISPER_SCHEMA_NAME, HEARTBEAT_STATUS_TABLE, -1),
 						 RowExclusiveLock, true) : InvalidOid;
