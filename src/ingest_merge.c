@@ -36,6 +36,10 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -44,7 +48,11 @@
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "executor/tuptable.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "heartbeat.h"
 #include "ingest.h"
@@ -76,6 +84,14 @@ typedef struct Entity
 	int64		lo[INGEST_MAX_FIELDS];
 } Entity;
 
+/* What an entity is made from, before deduplication. */
+typedef struct EntitySeed
+{
+	IngestKind	kind;
+	const char *key;
+	Datum		id;
+} EntitySeed;
+
 /*
  * Is field f of kind a "first wins" field?
  */
@@ -101,9 +117,9 @@ cmp_str_ptr(const void *a, const void *b)
 }
 
 static int
-cmp_entity_key(const void *a, const void *b)
+cmp_seed_key(const void *a, const void *b)
 {
-	return strcmp(((const Entity *) a)->key, ((const Entity *) b)->key);
+	return strcmp(((const EntitySeed *) a)->key, ((const EntitySeed *) b)->key);
 }
 
 static int
@@ -281,90 +297,158 @@ init_entity(Entity *e, IngestKind kind, const char *key, Datum id)
 }
 
 /*
- * Read the stored rows and merge state of the entities of one kind, with
- * one query.
+ * Take over the merge state of a stored entity: the stamps of its fields and
+ * the hashes of the events applied to it.  sb is NULL for a row written
+ * without swisper (its values then count as first).
  */
 static void
-read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
+load_state(Entity *e, IngestTable *tab, bytea *sb)
+{
+	Size		fixed = sizeof(int64) * 2 * tab->nfields;
+	bool		have_stamps;
+	int			i;
+
+	have_stamps = (sb != NULL && VARSIZE_ANY_EXHDR(sb) >= fixed &&
+				   (VARSIZE_ANY_EXHDR(sb) - fixed) % sizeof(int64) == 0);
+	if (have_stamps)
+	{
+		const char *p = VARDATA_ANY(sb) + fixed;
+
+		e->nseen = (VARSIZE_ANY_EXHDR(sb) - fixed) / sizeof(int64);
+		e->maxseen = e->nseen + 4;
+		e->seen = palloc(sizeof(uint64) * e->maxseen);
+		for (i = 0; i < e->nseen; i++)
+		{
+			uint64		hv;
+
+			memcpy(&hv, p + i * sizeof(int64), sizeof(int64));
+			e->seen[i] = pg_ntoh64(hv);
+		}
+	}
+	for (i = 0; i < tab->nfields; i++)
+	{
+		if (have_stamps)
+		{
+			const char *p = VARDATA_ANY(sb) + i * 2 * sizeof(int64);
+			uint64		hv,
+						lv;
+
+			memcpy(&hv, p, sizeof(int64));
+			memcpy(&lv, p + sizeof(int64), sizeof(int64));
+			e->hi[i] = (int64) pg_ntoh64(hv);
+			e->lo[i] = (int64) pg_ntoh64(lv);
+		}
+		else if (!e->nulls[i] && first_wins(e->kind, i))
+			e->hi[i] = e->lo[i] = PG_INT64_MIN; /* a row written before: it was first */
+		else
+			e->hi[i] = e->lo[i] = first_wins(e->kind, i) ? PG_INT64_MAX : PG_INT64_MIN;
+	}
+}
+
+/*
+ * An equality scan key on column attno of index irel, with the operator of
+ * the column's own operator family (the value is of the indexed column's
+ * type, or binary-coercible to it).
+ */
+static void
+equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value)
+{
+	Oid			opfamily = irel->rd_opfamily[attno - 1];
+	Oid			opcintype = irel->rd_opcintype[attno - 1];
+	Oid			op = get_opfamily_member(opfamily, opcintype, opcintype, BTEqualStrategyNumber);
+
+	if (!OidIsValid(op))
+		elog(ERROR, "missing equality operator for index \"%s\"", RelationGetRelationName(irel));
+	ScanKeyEntryInitialize(key, 0, attno, BTEqualStrategyNumber, opcintype,
+						   irel->rd_indcollation[attno - 1], get_opcode(op), value);
+}
+
+/*
+ * Read the stored rows and merge state of the entities of one kind, with
+ * one probe of the table's id index (and of the state's primary key) per
+ * entity.  Probing directly costs a few microseconds where a query per
+ * batch paid for planning and executor start-up; the writes still go
+ * through the executor, so triggers and constraints of the tables apply.
+ */
+static void
+read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapshot snap)
 {
 	IngestTable *tab = &t->tables[kind];
-	IngestColumn *idcol = &tab->cols[0];
-	Datum	   *ids = palloc(sizeof(Datum) * nents);
-	int			nids = 0;
+	Relation	rel;
+	Relation	irel;
+	Relation	srel;
+	Relation	sirel;
+	IndexScanDesc scan;
+	IndexScanDesc sscan;
+	TupleTableSlot *slot;
+	TupleTableSlot *sslot;
 	int			i;
-	Datum		arg;
-	char		prefix = (kind == IK_TRACE) ? 't' : 'o';
-	uint64		r;
 
 	for (i = 0; i < nents; i++)
 		if (ents[i].kind == kind)
-			ids[nids++] = ents[i].id;
-	if (nids == 0)
+			break;
+	if (i == nents)
 		return;
-	arg = PointerGetDatum(construct_array(ids, nids, idcol->typid, idcol->typlen,
-										  idcol->typbyval, idcol->typalign));
-	if (SPI_execute_plan(tab->read_plan, &arg, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading stored rows failed");
-	for (r = 0; r < SPI_processed; r++)
+
+	rel = table_open(tab->relid, AccessShareLock);
+	irel = index_open(tab->id_index, AccessShareLock);
+	srel = table_open(t->state_relid, AccessShareLock);
+	sirel = index_open(t->state_index, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	sslot = table_slot_create(srel, NULL);
+	scan = index_beginscan(rel, irel, snap, 1, 0);
+	sscan = index_beginscan(srel, sirel, snap, 2, 0);
+
+	for (; i < nents; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		stamps = SPI_getbinval(tup, desc, 1, &isnull);
-		bytea	   *sb = isnull ? NULL : DatumGetByteaPP(stamps);
-		Datum		idv = SPI_getbinval(tup, desc, 2, &isnull);
-		char	   *key = psprintf("%c:%s", prefix, ingest_datum_key(idcol, idv));
-		Entity	   *e = find_entity(ents, nents, key);
-		bool		have_stamps;
+		Entity	   *e = &ents[i];
+		ScanKeyData key;
+		ScanKeyData skeys[2];
+		bytea	   *sb = NULL;
 		int			w;
 
-		if (e == NULL)
+		if (e->kind != kind)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		equality_key(&key, irel, 1, e->id);
+		index_rescan(scan, &key, 1, NULL, 0);
+		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
 			continue;
 		e->existed = true;
-		have_stamps = (sb != NULL &&
-					   VARSIZE_ANY_EXHDR(sb) >= sizeof(int64) * 2 * tab->nfields &&
-					   (VARSIZE_ANY_EXHDR(sb) - sizeof(int64) * 2 * tab->nfields) % sizeof(int64) == 0);
-		if (have_stamps)
-		{
-			const char *p = VARDATA_ANY(sb) + sizeof(int64) * 2 * tab->nfields;
-
-			e->nseen = (VARSIZE_ANY_EXHDR(sb) - sizeof(int64) * 2 * tab->nfields) / sizeof(int64);
-			e->maxseen = e->nseen + 4;
-			e->seen = palloc(sizeof(uint64) * e->maxseen);
-			for (i = 0; i < e->nseen; i++)
-			{
-				uint64		hv;
-
-				memcpy(&hv, p + i * sizeof(int64), sizeof(int64));
-				e->seen[i] = pg_ntoh64(hv);
-			}
-		}
 		for (w = 0; w < tab->nread; w++)
 		{
 			int			f = tab->readcols[w];
+			IngestColumn *col = &tab->cols[f];
+			Datum		d = slot_getattr(slot, col->attnum, &e->nulls[f]);
 
-			e->values[f] = SPI_getbinval(tup, desc, w + 2, &e->nulls[f]);
+			/* the slot's page is released by the next probe: copy */
+			e->values[f] = e->nulls[f] ? (Datum) 0 : datumCopy(d, col->typbyval, col->typlen);
 			e->known |= (1U << f);
 		}
-		for (i = 0; i < tab->nfields; i++)
-		{
-			if (have_stamps)
-			{
-				const char *p = VARDATA_ANY(sb) + i * 2 * sizeof(int64);
-				uint64		hv,
-							lv;
 
-				memcpy(&hv, p, sizeof(int64));
-				memcpy(&lv, p + sizeof(int64), sizeof(int64));
-				e->hi[i] = (int64) pg_ntoh64(hv);
-				e->lo[i] = (int64) pg_ntoh64(lv);
-			}
-			else if (!e->nulls[i] && first_wins(kind, i))
-				e->hi[i] = e->lo[i] = PG_INT64_MIN; /* a row written before: it was first */
-			else
-				e->hi[i] = e->lo[i] = first_wins(kind, i) ? PG_INT64_MAX : PG_INT64_MIN;
+		equality_key(&skeys[0], sirel, 1, CharGetDatum(e->key[0]));
+		equality_key(&skeys[1], sirel, 2, CStringGetTextDatum(e->key + 2));
+		index_rescan(sscan, skeys, 2, NULL, 0);
+		if (index_getnext_slot(sscan, ForwardScanDirection, sslot))
+		{
+			bool		isnull;
+			Datum		d = slot_getattr(sslot, 3, &isnull);
+
+			/* detoasting copies it out of the page */
+			if (!isnull)
+				sb = DatumGetByteaPCopy(d);
 		}
+		load_state(e, tab, sb);
 	}
+
+	index_endscan(sscan);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(sslot);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(sirel, NoLock);
+	table_close(srel, NoLock);
+	index_close(irel, NoLock);
+	table_close(rel, NoLock);
 }
 
 /*
@@ -609,8 +693,10 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	MemoryContext cxt = CurrentMemoryContext;
 	Entity	   *ents;
 	Entity	  **order;
+	Snapshot	snap;
+	EntitySeed *seeds;
+	int			nseeds = 0;
 	int			nents = 0;
-	int			nuniq;
 	int			i;
 	int			f;
 
@@ -633,25 +719,33 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	check_projects(t, events, n);
 	check_batch_duplicates(events, n);
 
-	/* the entities: one per event, one per implied placeholder trace */
-	ents = palloc(sizeof(Entity) * (2 * n + 1));
+	/*
+	 * The entities: one per event, one per implied placeholder trace.  The
+	 * (small) seeds are sorted and deduplicated, then each entity is made
+	 * once, in key order, for find_entity's binary search.
+	 */
+	seeds = palloc(sizeof(EntitySeed) * (2 * n + 1));
 	for (i = 0; i < n; i++)
 	{
 		IngestEvent *ev = &events[i];
 
 		if (!pending(ev) || (ev->action != IA_TRACE && ev->action != IA_OBS))
 			continue;
-		init_entity(&ents[nents++], ev->action == IA_TRACE ? IK_TRACE : IK_OBS, ev->key,
-					ev->vals[0].value);
+		seeds[nseeds].kind = (ev->action == IA_TRACE) ? IK_TRACE : IK_OBS;
+		seeds[nseeds].key = ev->key;
+		seeds[nseeds++].id = ev->vals[0].value;
 		if (ev->ph_key)
-			init_entity(&ents[nents++], IK_TRACE, ev->ph_key, ev->ph_trace_id);
+		{
+			seeds[nseeds].kind = IK_TRACE;
+			seeds[nseeds].key = ev->ph_key;
+			seeds[nseeds++].id = ev->ph_trace_id;
+		}
 	}
-	qsort(ents, nents, sizeof(Entity), cmp_entity_key);
-	nuniq = 0;
-	for (i = 0; i < nents; i++)
-		if (nuniq == 0 || strcmp(ents[i].key, ents[nuniq - 1].key) != 0)
-			ents[nuniq++] = ents[i];
-	nents = nuniq;
+	qsort(seeds, nseeds, sizeof(EntitySeed), cmp_seed_key);
+	ents = palloc(sizeof(Entity) * (nseeds + 1));
+	for (i = 0; i < nseeds; i++)
+		if (i == 0 || strcmp(seeds[i].key, seeds[i - 1].key) != 0)
+			init_entity(&ents[nents++], seeds[i].kind, seeds[i].key, seeds[i].id);
 
 	/* lock them in hash order, then read what is stored */
 	order = palloc(sizeof(Entity *) * (nents + 1));
@@ -668,8 +762,16 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 							 (uint32) order[i]->lockhash, INGEST_LOCK_FIELD4);
 		(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	}
-	read_existing(t, IK_TRACE, ents, nents);
-	read_existing(t, IK_OBS, ents, nents);
+	/*
+	 * A snapshot taken now, after the locks: it shows what the batches that
+	 * held them before committed, and (after the command counter moves on)
+	 * what earlier calls of this transaction wrote.
+	 */
+	CommandCounterIncrement();
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	read_existing(t, IK_TRACE, ents, nents, snap);
+	read_existing(t, IK_OBS, ents, nents, snap);
+	UnregisterSnapshot(snap);
 
 	/* merge, and decide statuses */
 	for (i = 0; i < n; i++)
