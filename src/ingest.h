@@ -138,7 +138,6 @@ typedef struct IngestTarget
 	Oid			state_relid;	/* swisper.ingest_merge_state */
 	Oid			state_index;	/* its primary key */
 	SPIPlanPtr	project_plan;
-	SPIPlanPtr	state_upsert_plan;
 } IngestTarget;
 
 /* What an event does once valid. */

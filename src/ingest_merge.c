@@ -37,6 +37,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -48,6 +49,7 @@
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "catalog/index.h"
 #include "executor/tuptable.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -73,6 +75,8 @@ typedef struct Entity
 	bool		existed;		/* its row existed before this call */
 	bool		dirty;			/* its row must be written */
 	bool		state_dirty;	/* its merge state must be written */
+	bool		has_state_row;	/* a state row exists, at state_tid */
+	ItemPointerData state_tid;
 	uint32		known;			/* bit per field: values[f] holds the stored value */
 	int			nseen;			/* hashes of the event ids applied to it */
 	int			maxseen;
@@ -412,20 +416,26 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 		CHECK_FOR_INTERRUPTS();
 		equality_key(&key, irel, 1, e->id);
 		index_rescan(scan, &key, 1, NULL, 0);
-		if (!index_getnext_slot(scan, ForwardScanDirection, slot))
-			continue;
-		e->existed = true;
-		for (w = 0; w < tab->nread; w++)
+		if (index_getnext_slot(scan, ForwardScanDirection, slot))
 		{
-			int			f = tab->readcols[w];
-			IngestColumn *col = &tab->cols[f];
-			Datum		d = slot_getattr(slot, col->attnum, &e->nulls[f]);
+			e->existed = true;
+			for (w = 0; w < tab->nread; w++)
+			{
+				int			f = tab->readcols[w];
+				IngestColumn *col = &tab->cols[f];
+				Datum		d = slot_getattr(slot, col->attnum, &e->nulls[f]);
 
-			/* the slot's page is released by the next probe: copy */
-			e->values[f] = e->nulls[f] ? (Datum) 0 : datumCopy(d, col->typbyval, col->typlen);
-			e->known |= (1U << f);
+				/* the slot's page is released by the next probe: copy */
+				e->values[f] = e->nulls[f] ? (Datum) 0 :
+					datumCopy(d, col->typbyval, col->typlen);
+				e->known |= (1U << f);
+			}
 		}
 
+		/*
+		 * The state row is looked up also for an entity without a row: one
+		 * left behind by a deleted row is then overwritten in place.
+		 */
 		equality_key(&skeys[0], sirel, 1, CharGetDatum(e->key[0]));
 		equality_key(&skeys[1], sirel, 2, CStringGetTextDatum(e->key + 2));
 		index_rescan(sscan, skeys, 2, NULL, 0);
@@ -434,10 +444,14 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 			bool		isnull;
 			Datum		d = slot_getattr(sslot, 3, &isnull);
 
+			e->has_state_row = true;
+			e->state_tid = sslot->tts_tid;
 			/* detoasting copies it out of the page */
-			if (!isnull)
+			if (!isnull && e->existed)
 				sb = DatumGetByteaPCopy(d);
 		}
+		if (!e->existed)
+			continue;
 		load_state(e, tab, sb);
 	}
 
@@ -590,36 +604,73 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 }
 
 /*
- * Write the merge state of the dirty entities, with one upsert.
+ * Write the merge state of the dirty entities, in lock order.
+ *
+ * The state table is the extension's own (no triggers, one index), and
+ * every entity's state row is only written under the entity's lock, which
+ * this transaction holds: so the row read before is still the row to
+ * update, and an entity read without one has none.  That lets the state go
+ * straight to the heap and its index, instead of through an upsert that
+ * plans, starts an executor and checks for conflicts.  The one other writer,
+ * ingest_prune(), deletes only rows of deleted entities without taking the
+ * locks: an update that finds its row deleted inserts it again.
  */
 static void
 write_state(IngestTarget *t, Entity **order, int nents)
 {
-	Datum	   *kinds = palloc(sizeof(Datum) * nents);
-	Datum	   *keys = palloc(sizeof(Datum) * nents);
-	Datum	   *stamps = palloc(sizeof(Datum) * nents);
-	Datum		args[3];
-	int			k = 0;
+	Relation	rel = NULL;
+	Relation	irel = NULL;
+	IndexInfo  *ii = NULL;
+	CommandId	cid = GetCurrentCommandId(true);
 	int			i;
 
 	for (i = 0; i < nents; i++)
 	{
 		Entity	   *e = order[i];
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		HeapTuple	tup;
+		bool		inserted = true;
 
 		if (!e->state_dirty)
 			continue;
-		kinds[k] = CharGetDatum(e->key[0]);
-		keys[k] = CStringGetTextDatum(e->key + 2);
-		stamps[k] = stamps_datum(e, t->tables[e->kind].nfields);
-		k++;
+		if (rel == NULL)
+		{
+			rel = table_open(t->state_relid, RowExclusiveLock);
+			irel = index_open(t->state_index, RowExclusiveLock);
+			ii = BuildIndexInfo(irel);
+		}
+		values[0] = CharGetDatum(e->key[0]);
+		values[1] = CStringGetTextDatum(e->key + 2);
+		values[2] = stamps_datum(e, t->tables[e->kind].nfields);
+		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+		if (e->has_state_row)
+		{
+			TM_FailureData tmfd;
+			LockTupleMode lockmode;
+			TM_Result	res;
+
+			res = heap_update(rel, &e->state_tid, tup, cid, InvalidSnapshot, true,
+							  &tmfd, &lockmode);
+			if (res == TM_Ok)
+				inserted = !HeapTupleIsHeapOnly(tup);
+			else if (res == TM_Deleted)
+				heap_insert(rel, tup, cid, 0, NULL);
+			else
+				elog(ERROR, "merge state of \"%s\" changed under its lock (%d)", e->key, (int) res);
+		}
+		else
+			heap_insert(rel, tup, cid, 0, NULL);
+		if (inserted)
+			(void) index_insert(irel, values, nulls, &tup->t_self, rel, UNIQUE_CHECK_YES,
+								e->has_state_row, ii);
+		heap_freetuple(tup);
 	}
-	if (k == 0)
-		return;
-	args[0] = PointerGetDatum(construct_array(kinds, k, CHAROID, 1, true, TYPALIGN_CHAR));
-	args[1] = PointerGetDatum(construct_array(keys, k, TEXTOID, -1, false, TYPALIGN_INT));
-	args[2] = PointerGetDatum(construct_array(stamps, k, BYTEAOID, -1, false, TYPALIGN_INT));
-	if (SPI_execute_plan(t->state_upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "writing merge state failed");
+	if (rel != NULL)
+	{
+		index_close(irel, NoLock);
+		table_close(rel, NoLock);
+	}
 }
 
 /*

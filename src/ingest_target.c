@@ -352,7 +352,6 @@ ingest_target_get(void)
 
 	/* Rebuild. */
 	free_plan(&target.project_plan);
-	free_plan(&target.state_upsert_plan);
 	free_plan(&target.tables[IK_TRACE].upsert_plan);
 	free_plan(&target.tables[IK_OBS].upsert_plan);
 	if (target_cxt == NULL)
@@ -458,7 +457,7 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 void
 ingest_target_prepare_plans(IngestTarget *t)
 {
-	Oid			argtypes[3];
+	Oid			argtypes[1];
 	StringInfoData sql;
 
 	if (t->project_plan == NULL)
@@ -472,18 +471,6 @@ ingest_target_prepare_plans(IngestTarget *t)
 						 quote_identifier(t->project_id_col.colname));
 		argtypes[0] = TEXTARRAYOID;
 		t->project_plan = keep_lookup_plan(sql.data, 1, argtypes);
-	}
-	if (t->state_upsert_plan == NULL)
-	{
-		argtypes[0] = CHARARRAYOID;
-		argtypes[1] = TEXTARRAYOID;
-		argtypes[2] = BYTEAARRAYOID;
-		t->state_upsert_plan =
-			keep_plan("INSERT INTO " SWISPER_SCHEMA_NAME ".ingest_merge_state AS s"
-					  " (entity_kind, entity_id, stamps)"
-					  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-					  " ON CONFLICT (entity_kind, entity_id) DO UPDATE SET stamps = EXCLUDED.stamps",
-					  3, argtypes);
 	}
 	prepare_table_plans(t, &t->tables[IK_TRACE], 't', "traces");
 	prepare_table_plans(t, &t->tables[IK_OBS], 'o', "observations");
