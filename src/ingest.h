@@ -118,7 +118,7 @@ typedef struct IngestTable
 	Oid			relid;
 	int			nfields;
 	IngestColumn cols[INGEST_MAX_FIELDS];
-	SPIPlanPtr	read_plan;		/* existing rows + merge state, by id */
+	Oid			id_index;		/* unique btree index on the id column */
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
 	int			nwritten;		/* columns in the upsert, in field order */
 	int			written[INGEST_MAX_FIELDS];
@@ -136,8 +136,9 @@ typedef struct IngestTarget
 	bool		projects_has_deleted_at;
 	IngestTable tables[2];		/* by IngestKind */
 	bool		has_other;		/* some column needs a foreign input function */
+	Oid			state_relid;	/* swisper.ingest_merge_state */
+	Oid			state_index;	/* its primary key */
 	SPIPlanPtr	project_plan;
-	SPIPlanPtr	state_upsert_plan;
 } IngestTarget;
 
 /* What an event does once valid. */
@@ -212,6 +213,7 @@ extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
 								Datum *out, char **err);
 extern char *ingest_datum_key(IngestColumn *col, Datum value);
 extern bool ingest_first_wins(IngestKind kind, int f);
+extern Oid	ingest_unique_index(Oid relid, int nkeys, const AttrNumber *attnums);
 
 /* ingest_event.c */
 extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,

@@ -36,17 +36,27 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "heartbeat.h"
@@ -68,6 +78,8 @@ typedef struct Entity
 	bool		existed;		/* its row existed before this call */
 	bool		dirty;			/* its row must be written */
 	bool		state_dirty;	/* its merge state must be written */
+	bool		has_state_row;	/* a state row exists, at state_tid */
+	ItemPointerData state_tid;
 	uint32		known;			/* bit per field: values[f] holds the stored value */
 	int			nseen;			/* hashes of the event ids applied to it */
 	int			maxseen;
@@ -78,6 +90,14 @@ typedef struct Entity
 	int64		hi[INGEST_MAX_FIELDS];
 	int64		lo[INGEST_MAX_FIELDS];
 } Entity;
+
+/* What an entity is made from, before deduplication. */
+typedef struct EntitySeed
+{
+	IngestKind	kind;
+	const char *key;
+	Datum		id;
+} EntitySeed;
 
 /*
  * Is field f of kind a "first wins" field?
@@ -104,9 +124,9 @@ cmp_str_ptr(const void *a, const void *b)
 }
 
 static int
-cmp_entity_key(const void *a, const void *b)
+cmp_seed_key(const void *a, const void *b)
 {
-	return strcmp(((const Entity *) a)->key, ((const Entity *) b)->key);
+	return strcmp(((const EntitySeed *) a)->key, ((const EntitySeed *) b)->key);
 }
 
 static int
@@ -284,90 +304,195 @@ init_entity(Entity *e, IngestKind kind, const char *key, Datum id)
 }
 
 /*
- * Read the stored rows and merge state of the entities of one kind, with
- * one query.
+ * Take over the merge state of a stored entity: the stamps of its fields and
+ * the hashes of the events applied to it.  sb is NULL for a row written
+ * without swisper (its values then count as first).
  */
 static void
-read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
+load_state(Entity *e, IngestTable *tab, bytea *sb)
+{
+	Size		fixed = sizeof(int64) * 2 * tab->nfields;
+	bool		have_stamps;
+	int			i;
+
+	have_stamps = (sb != NULL && VARSIZE_ANY_EXHDR(sb) >= fixed &&
+				   (VARSIZE_ANY_EXHDR(sb) - fixed) % sizeof(int64) == 0);
+	if (have_stamps)
+	{
+		const char *p = VARDATA_ANY(sb) + fixed;
+
+		e->nseen = (VARSIZE_ANY_EXHDR(sb) - fixed) / sizeof(int64);
+		e->maxseen = e->nseen + 4;
+		e->seen = palloc(sizeof(uint64) * e->maxseen);
+		for (i = 0; i < e->nseen; i++)
+		{
+			uint64		hv;
+
+			memcpy(&hv, p + i * sizeof(int64), sizeof(int64));
+			e->seen[i] = pg_ntoh64(hv);
+		}
+	}
+	for (i = 0; i < tab->nfields; i++)
+	{
+		if (have_stamps)
+		{
+			const char *p = VARDATA_ANY(sb) + i * 2 * sizeof(int64);
+			uint64		hv,
+						lv;
+
+			memcpy(&hv, p, sizeof(int64));
+			memcpy(&lv, p + sizeof(int64), sizeof(int64));
+			e->hi[i] = (int64) pg_ntoh64(hv);
+			e->lo[i] = (int64) pg_ntoh64(lv);
+		}
+		else if (!e->nulls[i] && first_wins(e->kind, i))
+			e->hi[i] = e->lo[i] = PG_INT64_MIN; /* a row written before: it was first */
+		else
+			e->hi[i] = e->lo[i] = first_wins(e->kind, i) ? PG_INT64_MAX : PG_INT64_MIN;
+	}
+}
+
+/*
+ * An equality scan key on column attno of index irel, with the operator of
+ * the column's own operator family (the value is of the indexed column's
+ * type, or binary-coercible to it).
+ */
+static void
+equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value)
+{
+	Oid			opfamily = irel->rd_opfamily[attno - 1];
+	Oid			opcintype = irel->rd_opcintype[attno - 1];
+	Oid			op = get_opfamily_member(opfamily, opcintype, opcintype, BTEqualStrategyNumber);
+
+	if (!OidIsValid(op))
+		elog(ERROR, "missing equality operator for index \"%s\"", RelationGetRelationName(irel));
+	ScanKeyEntryInitialize(key, 0, attno, BTEqualStrategyNumber, opcintype,
+						   irel->rd_indcollation[attno - 1], get_opcode(op), value);
+}
+
+/*
+ * The owner of a relation.
+ */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple;
+	Oid			owner;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/*
+ * Read the stored rows and merge state of the entities of one kind, with
+ * one probe of the table's id index (and of the state's primary key) per
+ * entity.  Probing directly costs a few microseconds where a query per
+ * batch paid for planning and executor start-up; the writes still go
+ * through the executor, so triggers and constraints of the tables apply.
+ * The probes run as the table's owner, as a security-restricted operation,
+ * like the upsert: the index's operator class may be the owner's code.
+ */
+static void
+read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapshot snap)
 {
 	IngestTable *tab = &t->tables[kind];
-	IngestColumn *idcol = &tab->cols[0];
-	Datum	   *ids = palloc(sizeof(Datum) * nents);
-	int			nids = 0;
+	Relation	rel;
+	Relation	irel;
+	Relation	srel;
+	Relation	sirel;
+	IndexScanDesc scan;
+	IndexScanDesc sscan;
+	TupleTableSlot *slot;
+	TupleTableSlot *sslot;
+	Oid			save_userid;
+	int			save_sec_context;
 	int			i;
-	Datum		arg;
-	char		prefix = (kind == IK_TRACE) ? 't' : 'o';
-	uint64		r;
 
 	for (i = 0; i < nents; i++)
 		if (ents[i].kind == kind)
-			ids[nids++] = ents[i].id;
-	if (nids == 0)
+			break;
+	if (i == nents)
 		return;
-	arg = PointerGetDatum(construct_array(ids, nids, idcol->typid, idcol->typlen,
-										  idcol->typbyval, idcol->typalign));
-	if (SPI_execute_plan(tab->read_plan, &arg, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading stored rows failed");
-	for (r = 0; r < SPI_processed; r++)
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(relation_owner(tab->relid),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+
+	rel = table_open(tab->relid, AccessShareLock);
+	irel = index_open(tab->id_index, AccessShareLock);
+	srel = table_open(t->state_relid, AccessShareLock);
+	sirel = index_open(t->state_index, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	sslot = table_slot_create(srel, NULL);
+	scan = index_beginscan(rel, irel, snap, 1, 0);
+	sscan = index_beginscan(srel, sirel, snap, 2, 0);
+
+	for (; i < nents; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Datum		stamps = SPI_getbinval(tup, desc, 1, &isnull);
-		bytea	   *sb = isnull ? NULL : DatumGetByteaPP(stamps);
-		Datum		idv = SPI_getbinval(tup, desc, 2, &isnull);
-		char	   *key = psprintf("%c:%s", prefix, ingest_datum_key(idcol, idv));
-		Entity	   *e = find_entity(ents, nents, key);
-		bool		have_stamps;
+		Entity	   *e = &ents[i];
+		ScanKeyData key;
+		ScanKeyData skeys[2];
+		bytea	   *sb = NULL;
 		int			w;
 
-		if (e == NULL)
+		if (e->kind != kind)
 			continue;
-		e->existed = true;
-		have_stamps = (sb != NULL &&
-					   VARSIZE_ANY_EXHDR(sb) >= sizeof(int64) * 2 * tab->nfields &&
-					   (VARSIZE_ANY_EXHDR(sb) - sizeof(int64) * 2 * tab->nfields) % sizeof(int64) == 0);
-		if (have_stamps)
+		CHECK_FOR_INTERRUPTS();
+		equality_key(&key, irel, 1, e->id);
+		index_rescan(scan, &key, 1, NULL, 0);
+		if (index_getnext_slot(scan, ForwardScanDirection, slot))
 		{
-			const char *p = VARDATA_ANY(sb) + sizeof(int64) * 2 * tab->nfields;
-
-			e->nseen = (VARSIZE_ANY_EXHDR(sb) - sizeof(int64) * 2 * tab->nfields) / sizeof(int64);
-			e->maxseen = e->nseen + 4;
-			e->seen = palloc(sizeof(uint64) * e->maxseen);
-			for (i = 0; i < e->nseen; i++)
+			e->existed = true;
+			for (w = 0; w < tab->nread; w++)
 			{
-				uint64		hv;
+				int			f = tab->readcols[w];
+				IngestColumn *col = &tab->cols[f];
+				Datum		d = slot_getattr(slot, col->attnum, &e->nulls[f]);
 
-				memcpy(&hv, p + i * sizeof(int64), sizeof(int64));
-				e->seen[i] = pg_ntoh64(hv);
+				/* the slot's page is released by the next probe: copy */
+				e->values[f] = e->nulls[f] ? (Datum) 0 :
+					datumCopy(d, col->typbyval, col->typlen);
+				e->known |= (1U << f);
 			}
 		}
-		for (w = 0; w < tab->nread; w++)
-		{
-			int			f = tab->readcols[w];
 
-			e->values[f] = SPI_getbinval(tup, desc, w + 2, &e->nulls[f]);
-			e->known |= (1U << f);
-		}
-		for (i = 0; i < tab->nfields; i++)
+		/*
+		 * The state row is looked up also for an entity without a row: one
+		 * left behind by a deleted row is then overwritten in place.
+		 */
+		equality_key(&skeys[0], sirel, 1, CharGetDatum(e->key[0]));
+		equality_key(&skeys[1], sirel, 2, CStringGetTextDatum(e->key + 2));
+		index_rescan(sscan, skeys, 2, NULL, 0);
+		if (index_getnext_slot(sscan, ForwardScanDirection, sslot))
 		{
-			if (have_stamps)
-			{
-				const char *p = VARDATA_ANY(sb) + i * 2 * sizeof(int64);
-				uint64		hv,
-							lv;
+			bool		isnull;
+			Datum		d = slot_getattr(sslot, 3, &isnull);
 
-				memcpy(&hv, p, sizeof(int64));
-				memcpy(&lv, p + sizeof(int64), sizeof(int64));
-				e->hi[i] = (int64) pg_ntoh64(hv);
-				e->lo[i] = (int64) pg_ntoh64(lv);
-			}
-			else if (!e->nulls[i] && first_wins(kind, i))
-				e->hi[i] = e->lo[i] = PG_INT64_MIN; /* a row written before: it was first */
-			else
-				e->hi[i] = e->lo[i] = first_wins(kind, i) ? PG_INT64_MAX : PG_INT64_MIN;
+			e->has_state_row = true;
+			e->state_tid = sslot->tts_tid;
+			/* detoasting copies it out of the page */
+			if (!isnull && e->existed)
+				sb = DatumGetByteaPCopy(d);
 		}
+		if (!e->existed)
+			continue;
+		load_state(e, tab, sb);
 	}
+
+	index_endscan(sscan);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(sslot);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(sirel, NoLock);
+	table_close(srel, NoLock);
+	index_close(irel, NoLock);
+	table_close(rel, NoLock);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 }
 
 /*
@@ -450,23 +575,6 @@ stamps_datum(Entity *e, int nfields)
 }
 
 /*
- * The owner of a relation.
- */
-static Oid
-relation_owner(Oid relid)
-{
-	HeapTuple	tuple;
-	Oid			owner;
-
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
-/*
  * Write the dirty entities of one kind with one upsert (arrays of each
  * column's type, unnested), in lock order.
  *
@@ -539,36 +647,73 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 }
 
 /*
- * Write the merge state of the dirty entities, with one upsert.
+ * Write the merge state of the dirty entities, in lock order.
+ *
+ * The state table is the extension's own (no triggers, one index), and
+ * every entity's state row is only written under the entity's lock, which
+ * this transaction holds: so the row read before is still the row to
+ * update, and an entity read without one has none.  That lets the state go
+ * straight to the heap and its index, instead of through an upsert that
+ * plans, starts an executor and checks for conflicts.  The one other writer,
+ * ingest_prune(), deletes only rows of deleted entities without taking the
+ * locks: an update that finds its row deleted inserts it again.
  */
 static void
 write_state(IngestTarget *t, Entity **order, int nents)
 {
-	Datum	   *kinds = palloc(sizeof(Datum) * nents);
-	Datum	   *keys = palloc(sizeof(Datum) * nents);
-	Datum	   *stamps = palloc(sizeof(Datum) * nents);
-	Datum		args[3];
-	int			k = 0;
+	Relation	rel = NULL;
+	Relation	irel = NULL;
+	IndexInfo  *ii = NULL;
+	CommandId	cid = GetCurrentCommandId(true);
 	int			i;
 
 	for (i = 0; i < nents; i++)
 	{
 		Entity	   *e = order[i];
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		HeapTuple	tup;
+		bool		inserted = true;
 
 		if (!e->state_dirty)
 			continue;
-		kinds[k] = CharGetDatum(e->key[0]);
-		keys[k] = CStringGetTextDatum(e->key + 2);
-		stamps[k] = stamps_datum(e, t->tables[e->kind].nfields);
-		k++;
+		if (rel == NULL)
+		{
+			rel = table_open(t->state_relid, RowExclusiveLock);
+			irel = index_open(t->state_index, RowExclusiveLock);
+			ii = BuildIndexInfo(irel);
+		}
+		values[0] = CharGetDatum(e->key[0]);
+		values[1] = CStringGetTextDatum(e->key + 2);
+		values[2] = stamps_datum(e, t->tables[e->kind].nfields);
+		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+		if (e->has_state_row)
+		{
+			TM_FailureData tmfd;
+			LockTupleMode lockmode;
+			TM_Result	res;
+
+			res = heap_update(rel, &e->state_tid, tup, cid, InvalidSnapshot, true,
+							  &tmfd, &lockmode);
+			if (res == TM_Ok)
+				inserted = !HeapTupleIsHeapOnly(tup);
+			else if (res == TM_Deleted)
+				heap_insert(rel, tup, cid, 0, NULL);
+			else
+				elog(ERROR, "merge state of \"%s\" changed under its lock (%d)", e->key, (int) res);
+		}
+		else
+			heap_insert(rel, tup, cid, 0, NULL);
+		if (inserted)
+			(void) index_insert(irel, values, nulls, &tup->t_self, rel, UNIQUE_CHECK_YES,
+								e->has_state_row, ii);
+		heap_freetuple(tup);
 	}
-	if (k == 0)
-		return;
-	args[0] = PointerGetDatum(construct_array(kinds, k, CHAROID, 1, true, TYPALIGN_CHAR));
-	args[1] = PointerGetDatum(construct_array(keys, k, TEXTOID, -1, false, TYPALIGN_INT));
-	args[2] = PointerGetDatum(construct_array(stamps, k, BYTEAOID, -1, false, TYPALIGN_INT));
-	if (SPI_execute_plan(t->state_upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "writing merge state failed");
+	if (rel != NULL)
+	{
+		index_close(irel, NoLock);
+		table_close(rel, NoLock);
+	}
 }
 
 /*
@@ -648,8 +793,10 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	MemoryContext cxt = CurrentMemoryContext;
 	Entity	   *ents;
 	Entity	  **order;
+	Snapshot	snap;
+	EntitySeed *seeds;
+	int			nseeds = 0;
 	int			nents = 0;
-	int			nuniq;
 	int			i;
 	int			f;
 
@@ -672,25 +819,33 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	check_projects(t, events, n);
 	check_batch_duplicates(events, n);
 
-	/* the entities: one per event, one per implied placeholder trace */
-	ents = palloc(sizeof(Entity) * (2 * n + 1));
+	/*
+	 * The entities: one per event, one per implied placeholder trace.  The
+	 * (small) seeds are sorted and deduplicated, then each entity is made
+	 * once, in key order, for find_entity's binary search.
+	 */
+	seeds = palloc(sizeof(EntitySeed) * (2 * n + 1));
 	for (i = 0; i < n; i++)
 	{
 		IngestEvent *ev = &events[i];
 
 		if (!pending(ev) || (ev->action != IA_TRACE && ev->action != IA_OBS))
 			continue;
-		init_entity(&ents[nents++], ev->action == IA_TRACE ? IK_TRACE : IK_OBS, ev->key,
-					ev->vals[0].value);
+		seeds[nseeds].kind = (ev->action == IA_TRACE) ? IK_TRACE : IK_OBS;
+		seeds[nseeds].key = ev->key;
+		seeds[nseeds++].id = ev->vals[0].value;
 		if (ev->ph_key)
-			init_entity(&ents[nents++], IK_TRACE, ev->ph_key, ev->ph_trace_id);
+		{
+			seeds[nseeds].kind = IK_TRACE;
+			seeds[nseeds].key = ev->ph_key;
+			seeds[nseeds++].id = ev->ph_trace_id;
+		}
 	}
-	qsort(ents, nents, sizeof(Entity), cmp_entity_key);
-	nuniq = 0;
-	for (i = 0; i < nents; i++)
-		if (nuniq == 0 || strcmp(ents[i].key, ents[nuniq - 1].key) != 0)
-			ents[nuniq++] = ents[i];
-	nents = nuniq;
+	qsort(seeds, nseeds, sizeof(EntitySeed), cmp_seed_key);
+	ents = palloc(sizeof(Entity) * (nseeds + 1));
+	for (i = 0; i < nseeds; i++)
+		if (i == 0 || strcmp(seeds[i].key, seeds[i - 1].key) != 0)
+			init_entity(&ents[nents++], seeds[i].kind, seeds[i].key, seeds[i].id);
 
 	/* lock them in hash order, then read what is stored */
 	order = palloc(sizeof(Entity *) * (nents + 1));
@@ -707,8 +862,16 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 							 (uint32) order[i]->lockhash, INGEST_LOCK_FIELD4);
 		(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	}
-	read_existing(t, IK_TRACE, ents, nents);
-	read_existing(t, IK_OBS, ents, nents);
+	/*
+	 * A snapshot taken now, after the locks: it shows what the batches that
+	 * held them before committed, and (after the command counter moves on)
+	 * what earlier calls of this transaction wrote.
+	 */
+	CommandCounterIncrement();
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	read_existing(t, IK_TRACE, ents, nents, snap);
+	read_existing(t, IK_OBS, ents, nents, snap);
+	UnregisterSnapshot(snap);
 
 	/* merge, and decide statuses */
 	for (i = 0; i < n; i++)

@@ -16,9 +16,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_enum.h"
@@ -33,6 +38,8 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
@@ -233,6 +240,61 @@ describe_table(IngestTable *tab, Oid relid, const char *const *columns, int nfie
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("relation \"%s\" has no column \"id\"", get_rel_name(relid))));
+
+	/*
+	 * The merge reads the stored row of each entity through this index, and
+	 * the upsert's ON CONFLICT (id) needs it too.
+	 */
+	tab->id_index = ingest_unique_index(relid, 1, &tab->cols[0].attnum);
+	if (!OidIsValid(tab->id_index))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("relation \"%s\" has no unique index on its column \"id\"",
+						get_rel_name(relid)),
+				 errdetail("Ingestion finds stored rows through a valid, non-partial, unique btree index on \"id\" alone, in a table that is not partitioned."),
+				 errhint("CREATE UNIQUE INDEX ON %s (id), or make \"id\" the primary key.",
+						 quote_identifier(get_rel_name(relid)))));
+}
+
+/*
+ * A valid, immediate, non-partial unique btree index of a plain table whose
+ * key columns are exactly attnums (in that order), or InvalidOid.
+ */
+Oid
+ingest_unique_index(Oid relid, int nkeys, const AttrNumber *attnums)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	Oid			found = InvalidOid;
+	ListCell   *lc;
+
+	if (rel->rd_rel->relkind == RELKIND_RELATION)
+	{
+		List	   *indexes = RelationGetIndexList(rel);
+
+		foreach(lc, indexes)
+		{
+			Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
+			Form_pg_index ind = irel->rd_index;
+			bool		match;
+			int			k;
+
+			match = ind->indisunique && ind->indisvalid && ind->indimmediate &&
+				ind->indnkeyatts == nkeys && irel->rd_rel->relam == BTREE_AM_OID &&
+				RelationGetIndexPredicate(irel) == NIL &&
+				RelationGetIndexExpressions(irel) == NIL;
+			for (k = 0; match && k < nkeys; k++)
+				match = (ind->indkey.values[k] == attnums[k]);
+			index_close(irel, AccessShareLock);
+			if (match)
+			{
+				found = lfirst_oid(lc);
+				break;
+			}
+		}
+		list_free(indexes);
+	}
+	table_close(rel, AccessShareLock);
+	return found;
 }
 
 /*
@@ -302,10 +364,7 @@ ingest_target_get(void)
 
 	/* Rebuild. */
 	free_plan(&target.project_plan);
-	free_plan(&target.state_upsert_plan);
-	free_plan(&target.tables[IK_TRACE].read_plan);
 	free_plan(&target.tables[IK_TRACE].upsert_plan);
-	free_plan(&target.tables[IK_OBS].read_plan);
 	free_plan(&target.tables[IK_OBS].upsert_plan);
 	if (target_cxt == NULL)
 		target_cxt = AllocSetContextCreate(CacheMemoryContext, "swisper ingest target",
@@ -324,8 +383,16 @@ ingest_target_get(void)
 	if (!OidIsValid(state_relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the ingestion state table of schema \"%s\" are missing", SWISPER_SCHEMA_NAME),
+				 errmsg("the ingestion state table of schema \"%s\" is missing", SWISPER_SCHEMA_NAME),
 				 errhint("Recreate the extension with DROP EXTENSION and CREATE EXTENSION.")));
+	target.state_relid = state_relid;
+	{
+		AttrNumber	statekey[2] = {1, 2};
+
+		target.state_index = ingest_unique_index(state_relid, 2, statekey);
+		if (!OidIsValid(target.state_index))
+			elog(ERROR, "the primary key of %s.ingest_merge_state is missing", SWISPER_SCHEMA_NAME);
+	}
 	target.valid = true;
 	return &target;
 }
@@ -371,19 +438,6 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 	const char *qid = quote_identifier(tab->cols[0].colname);
 	int			i;
 
-	if (tab->read_plan == NULL)
-	{
-		initStringInfo(&sql);
-		appendStringInfoString(&sql, "SELECT s.stamps");
-		for (i = 0; i < tab->nread; i++)
-			appendStringInfo(&sql, ", t.%s", quote_identifier(tab->cols[tab->readcols[i]].colname));
-		appendStringInfo(&sql, " FROM %s.%s t LEFT JOIN %s.ingest_merge_state s"
-						 " ON s.entity_kind = '%c' AND s.entity_id = t.%s::pg_catalog.text"
-						 " WHERE t.%s = ANY ($1)",
-						 qschema, quote_identifier(relname), SWISPER_SCHEMA_NAME, kind, qid, qid);
-		argtypes[0] = tab->cols[0].arraytypid;
-		tab->read_plan = keep_lookup_plan(sql.data, 1, argtypes);
-	}
 	if (tab->upsert_plan == NULL)
 	{
 		initStringInfo(&sql);
@@ -415,7 +469,7 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 void
 ingest_target_prepare_plans(IngestTarget *t)
 {
-	Oid			argtypes[3];
+	Oid			argtypes[1];
 	StringInfoData sql;
 
 	if (t->project_plan == NULL)
@@ -429,18 +483,6 @@ ingest_target_prepare_plans(IngestTarget *t)
 						 quote_identifier(t->project_id_col.colname));
 		argtypes[0] = TEXTARRAYOID;
 		t->project_plan = keep_lookup_plan(sql.data, 1, argtypes);
-	}
-	if (t->state_upsert_plan == NULL)
-	{
-		argtypes[0] = CHARARRAYOID;
-		argtypes[1] = TEXTARRAYOID;
-		argtypes[2] = BYTEAARRAYOID;
-		t->state_upsert_plan =
-			keep_plan("INSERT INTO " SWISPER_SCHEMA_NAME ".ingest_merge_state AS s"
-					  " (entity_kind, entity_id, stamps)"
-					  " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-					  " ON CONFLICT (entity_kind, entity_id) DO UPDATE SET stamps = EXCLUDED.stamps",
-					  3, argtypes);
 	}
 	prepare_table_plans(t, &t->tables[IK_TRACE], 't', "traces");
 	prepare_table_plans(t, &t->tables[IK_OBS], 'o', "observations");
