@@ -393,10 +393,14 @@ REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 --
 -- A restore from pg_dump runs CREATE EXTENSION before it creates the
 -- tables, in their final shape, from the dump; creating them here would
--- make the restore fail on "already exists".  pg_dump's output turns
--- check_function_bodies off, as does any replay of a schema dump, so that
--- is taken as "the tables come from elsewhere": nothing is created, and
--- traces is fixed only if it exists already.
+-- make the restore fail on "already exists".  Every script pg_dump and
+-- pg_restore produce starts with SET row_security = off (so that a restore
+-- is never filtered by a policy), which nothing else sets and which
+-- CREATE EXTENSION leaves alone (unlike check_function_bodies, which it
+-- turns off for every extension script).  So row_security off is taken as
+-- "the tables come from the dump": nothing is created, and traces is fixed
+-- only if it exists already.  Run swisper.create_missing_tables() by hand
+-- to create them in such a session.
 --
 -- CREATE EXTENSION raises client_min_messages to WARNING while the script
 -- runs, which would hide the NOTICE lines that say what the install changed
@@ -406,7 +410,7 @@ REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 SET LOCAL client_min_messages = notice;
 DO $$
 BEGIN
-	IF current_setting('check_function_bodies')::boolean THEN
+	IF current_setting('row_security') <> 'off' THEN
 		PERFORM @extschema@.create_missing_tables();
 	END IF;
 	IF to_regclass(format('%I.traces', @extschema@.observability_schema())) IS NOT NULL THEN

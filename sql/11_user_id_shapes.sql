@@ -140,4 +140,14 @@ SELECT * FROM swisper.fix_user_id();
 SELECT * FROM swisper.release_user_id();
 DROP EXTENSION swisper_ext;
 SELECT (SELECT count(*) FROM empty.traces) AS traces, (SELECT count(*) FROM empty.observations) AS observations;
+-- A restore (pg_dump's and pg_restore's scripts SET row_security = off)
+-- creates nothing: the dump brings the tables.
+CREATE SCHEMA restoring;
+SET swisper.table_schema = 'restoring';
+SET row_security = off;
+CREATE EXTENSION swisper_ext;
+RESET row_security;
+SELECT count(*) AS tables_created FROM pg_class c WHERE c.relnamespace = 'restoring'::regnamespace;
+DROP EXTENSION swisper_ext;
+DROP SCHEMA restoring;
 RESET swisper.table_schema;
