@@ -217,7 +217,14 @@ check_projects(IngestTarget *t, IngestEvent *events, int n)
 	for (i = 0; i < nids; i++)
 		ids[i] = CStringGetTextDatum(names[i]);
 	arg = PointerGetDatum(construct_array(ids, nids, TEXTOID, -1, false, TYPALIGN_INT));
-	if (SPI_execute_plan(t->project_plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
+	/*
+	 * FOR KEY SHARE: a project found here cannot be deleted before this
+	 * transaction ends, so the traces written below never fail their foreign
+	 * key (which would lose the whole batch); a soft delete, an UPDATE of
+	 * non-key columns, does not wait for it.  Locking needs a non-read-only
+	 * call.
+	 */
+	if (SPI_execute_plan(t->project_plan, &arg, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "project look-up failed");
 	nfound = SPI_processed;
 	found = palloc(sizeof(char *) * (nfound + 1));

@@ -476,7 +476,7 @@ ingest_target_prepare_plans(IngestTarget *t)
 	{
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "SELECT p.%s::pg_catalog.text, %s FROM %s.projects p"
-						 " WHERE p.%s::pg_catalog.text = ANY ($1)",
+						 " WHERE p.%s::pg_catalog.text = ANY ($1) FOR KEY SHARE OF p",
 						 quote_identifier(t->project_id_col.colname),
 						 t->projects_has_deleted_at ? "p.deleted_at IS NOT NULL" : "false",
 						 quote_identifier(t->schema),
