@@ -30,7 +30,8 @@
  * implies) is locked with a transaction-level advisory lock on a 64-bit
  * hash of its key, acquired in hash order, before its row and state are
  * read: two batches touching the same entity serialize, and cannot
- * deadlock on one another.
+ * deadlock on one another.  A call with more than INGEST_MAX_ENTITY_LOCKS
+ * entities takes the batch lock exclusively instead, and runs alone.
  *
  *-------------------------------------------------------------------------
  */
@@ -62,8 +63,15 @@
 #include "heartbeat.h"
 #include "ingest.h"
 
-/* locktag_field4 of our advisory locks; user advisory locks use 1 and 2. */
-#define INGEST_LOCK_FIELD4	0x5357
+/*
+ * locktag_field4 of our advisory locks (user advisory locks use 1 and 2):
+ * entity locks, and the one batch lock.
+ */
+#define INGEST_LOCK_FIELD4			0x5357
+#define INGEST_BATCH_LOCK_FIELD4	0x5358
+
+/* A call with more entities runs alone (see ingest_apply). */
+#define INGEST_MAX_ENTITY_LOCKS		1000
 
 #define TS_BIAS		(INT64CONST(1) << 54)
 #define TS_MASK		((INT64CONST(1) << 56) - 1)
@@ -854,21 +862,38 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 		if (i == 0 || strcmp(seeds[i].key, seeds[i - 1].key) != 0)
 			init_entity(&ents[nents++], seeds[i].kind, seeds[i].key, seeds[i].id);
 
-	/* lock them in hash order, then read what is stored */
+	/*
+	 * Lock, then read what is stored.  Every call first takes the batch
+	 * lock: shared by calls that then lock each entity, in hash order, and
+	 * exclusive by a call with more entities than INGEST_MAX_ENTITY_LOCKS,
+	 * which then takes no entity lock.  Entity locks are held to the end of
+	 * the transaction and live in the server's shared lock table (sized by
+	 * max_locks_per_transaction); one huge call locking each of its
+	 * entities would fill it, failing itself and other sessions with "out
+	 * of shared memory".  Such a call runs alone instead.  Both orders (batch
+	 * lock, then entities by hash) are the same for every call, so calls
+	 * cannot deadlock on one another.
+	 */
 	order = palloc(sizeof(Entity *) * (nents + 1));
 	for (i = 0; i < nents; i++)
 		order[i] = &ents[i];
 	qsort(order, nents, sizeof(Entity *), cmp_entity_lock);
-	for (i = 0; i < nents; i++)
 	{
 		LOCKTAG		tag;
+		bool		alone = (nents > INGEST_MAX_ENTITY_LOCKS);
 
-		if (i > 0 && order[i]->lockhash == order[i - 1]->lockhash)
-			continue;
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (order[i]->lockhash >> 32),
-							 (uint32) order[i]->lockhash, INGEST_LOCK_FIELD4);
-		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, INGEST_BATCH_LOCK_FIELD4);
+		(void) LockAcquire(&tag, alone ? ExclusiveLock : ShareLock, false, false);
+		for (i = 0; i < nents && !alone; i++)
+		{
+			if (i > 0 && order[i]->lockhash == order[i - 1]->lockhash)
+				continue;
+			SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (order[i]->lockhash >> 32),
+								 (uint32) order[i]->lockhash, INGEST_LOCK_FIELD4);
+			(void) LockAcquire(&tag, ExclusiveLock, false, false);
+		}
 	}
+
 	/*
 	 * A snapshot taken now, after the locks: it shows what the batches that
 	 * held them before committed, and (after the command counter moves on)
