@@ -439,14 +439,21 @@ heartbeat_update_entry(HeartbeatEntry *entry, TimestampTz seen_at,
 		entry->connected_since = seen_at;
 	if (seen_at > entry->last_seen)
 		entry->last_seen = seen_at;
-	if (is_heartbeat && seen_at > entry->last_heartbeat)
+
+	/*
+	 * The details come with heartbeats; those of the latest heartbeat win, so
+	 * that a late or re-delivered one does not bring back older versions.
+	 */
+	if (is_heartbeat && seen_at >= entry->last_heartbeat)
+	{
 		entry->last_heartbeat = seen_at;
-	if (environment)
-		memcpy(entry->environment, env, HEARTBEAT_META_LEN);
-	if (app_version)
-		memcpy(entry->app_version, app, HEARTBEAT_META_LEN);
-	if (sdk_version)
-		memcpy(entry->sdk_version, sdk, HEARTBEAT_META_LEN);
+		if (environment)
+			memcpy(entry->environment, env, HEARTBEAT_META_LEN);
+		if (app_version)
+			memcpy(entry->app_version, app, HEARTBEAT_META_LEN);
+		if (sdk_version)
+			memcpy(entry->sdk_version, sdk, HEARTBEAT_META_LEN);
+	}
 	SpinLockRelease(&entry->mutex);
 }
 
@@ -640,6 +647,9 @@ static void
 heartbeat_record_in_table(const char *project_id, TimestampTz seen_at, const char *environment,
 						  const char *app_version, const char *sdk_version, bool is_heartbeat)
 {
+	/* the details of the latest heartbeat win, whatever the arrival order */
+#define LATEST_HEARTBEAT "c.last_heartbeat IS NULL OR " \
+		"excluded.last_heartbeat OPERATOR(pg_catalog.>=) c.last_heartbeat"
 	static const char *sql =
 		"INSERT INTO " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " AS c "
 		"(project_id, status, last_seen, last_heartbeat, connected_since, "
@@ -651,9 +661,9 @@ heartbeat_record_in_table(const char *project_id, TimestampTz seen_at, const cha
 		"                   THEN excluded.last_seen ELSE c.connected_since END, "
 		" last_seen = GREATEST(c.last_seen, excluded.last_seen), "
 		" last_heartbeat = GREATEST(c.last_heartbeat, excluded.last_heartbeat), "
-		" environment = COALESCE(excluded.environment, c.environment), "
-		" app_version = COALESCE(excluded.app_version, c.app_version), "
-		" sdk_version = COALESCE(excluded.sdk_version, c.sdk_version), "
+		" environment = CASE WHEN " LATEST_HEARTBEAT " THEN COALESCE(excluded.environment, c.environment) ELSE c.environment END, "
+		" app_version = CASE WHEN " LATEST_HEARTBEAT " THEN COALESCE(excluded.app_version, c.app_version) ELSE c.app_version END, "
+		" sdk_version = CASE WHEN " LATEST_HEARTBEAT " THEN COALESCE(excluded.sdk_version, c.sdk_version) ELSE c.sdk_version END, "
 		" updated_at = excluded.updated_at";
 	Oid			argtypes[7] = {TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, INTERVALOID};
 	Datum		values[7];

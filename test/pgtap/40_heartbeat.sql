@@ -2,7 +2,7 @@
 -- go to table swisper.project_connection at once, and health() says so.
 BEGIN;
 \ir ../fixtures/reset.sql
-SELECT plan(15);
+SELECT plan(17);
 
 SELECT throws_ok($$SELECT swisper.heartbeat('no-such-project')$$, 'P0002',
 	'project "no-such-project" does not exist', 'unknown project: P0002');
@@ -40,6 +40,22 @@ SELECT is((SELECT status FROM swisper.project_status WHERE project_id = '7f3e2c1
 SELECT is((SELECT count(*) FROM swisper.project_status), 1::bigint, 'soft-deleted projects are not in the view');
 SELECT is(swisper.health() -> 'projects' ->> 'connected', '1', 'health() counts it');
 SELECT is(swisper.health() ->> 'status', 'degraded', 'health() is degraded: the worker serves another database');
+
+-- Heartbeat details: the latest heartbeat's win, whatever the arrival order
+-- (a late or re-delivered heartbeat does not bring back an older version).
+UPDATE projects SET deleted_at = NULL WHERE id = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f';
+SELECT is((SELECT array_agg(status ORDER BY idx) FROM swisper.ingest_batch($$[
+	{"event_type": "heartbeat", "project_id": "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f", "timestamp": "1762500620",
+	 "data": {"sdk_version": "0.6.0", "environment": "staging"}}]$$)), ARRAY[200],
+	'the newer heartbeat arrives first');
+SELECT swisper.ingest_batch($$[
+	{"event_type": "heartbeat", "project_id": "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f", "timestamp": "1762500610",
+	 "data": {"sdk_version": "0.5.0", "environment": "old"}}]$$);
+SELECT results_eq(
+	$$SELECT sdk_version, environment, last_heartbeat FROM swisper.project_connection
+	   WHERE project_id = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f'$$,
+	$$VALUES ('0.6.0'::text, 'staging'::text, to_timestamp(1762500620))$$,
+	'an older heartbeat arriving later changes neither the details nor last_heartbeat');
 
 SELECT * FROM finish();
 ROLLBACK;
