@@ -468,7 +468,25 @@ set_tokens(IngestEvent *ev, IngestTable *tab, int f, JsonbContainer *obj, const 
 	}
 	if (v && v->type != jbvNumeric && v->type != jbvString)
 		return reject(ev, 400, "%s%s: must be an integer", prefix, key);
-	return set_field(ev, tab, f, ev->prec, v, prefix, key);
+	if (!set_field(ev, tab, f, ev->prec, v, prefix, key))
+		return false;
+	/* a count: the columns have no CHECK, so a negative one would be stored */
+	if (v && ev->vals[f].present)
+	{
+		IngestColumn *col = &tab->cols[f];
+		int64		n = 0;
+
+		if (col->cclass == CC_INT2)
+			n = DatumGetInt16(ev->vals[f].value);
+		else if (col->cclass == CC_INT4)
+			n = DatumGetInt32(ev->vals[f].value);
+		else if (col->cclass == CC_INT8)
+			n = DatumGetInt64(ev->vals[f].value);
+		if (n < 0)
+			return reject(ev, 400, "%s%s: " INT64_FORMAT " is negative; a token count must be 0 or more",
+						  prefix, key, n);
+	}
+	return true;
 }
 
 /*

@@ -636,21 +636,22 @@ FROM (VALUES
 	('http_upd', 'end_time', '"0000-00-00T00:00:00Z"', false)
 ) AS t(kind, path, v, ok);
 
--- token counts (integer columns)
+-- token counts (integer columns; a count is never negative)
 SELECT pg_temp.add('tokens', path || ' = ' || v::text, 'st_obs', path, v,
 				   CASE WHEN stored IS NULL THEN 400 ELSE 201 END,
-				   CASE WHEN stored IS NULL THEN '^' || pg_temp.re(path) || ': "' || pg_temp.re(txt) || '" is not an integer in the range of integer$' END,
+				   CASE WHEN stored IS NULL AND txt IN ('-5', '-2147483648') THEN '^' || pg_temp.re(path) || ': -?[0-9]+ is negative; a token count must be 0 or more$'
+						WHEN stored IS NULL THEN '^' || pg_temp.re(path) || ': "' || pg_temp.re(txt) || '" is not an integer in the range of integer$' END,
 				   CASE WHEN stored IS NOT NULL THEN format($$(SELECT %I FROM observations WHERE id = '$ID') = %s$$, col, stored) END)
 FROM (VALUES
 	('data.output._llm_tokens.total', 'total_tokens', '1.5'::jsonb, '1.5', NULL),
 	('data.output._llm_tokens.total', 'total_tokens', '1.0', '1.0', '1'),
 	('data.output._llm_tokens.total', 'total_tokens', '1.50', '1.50', NULL),
-	('data.output._llm_tokens.total', 'total_tokens', '-5', '-5', '-5'),
+	('data.output._llm_tokens.total', 'total_tokens', '-5', '-5', NULL),
 	('data.output._llm_tokens.total', 'total_tokens', '0', '0', '0'),
 	('data.output._llm_tokens.total', 'total_tokens', '-0', '0', '0'),
 	('data.output._llm_tokens.total', 'total_tokens', '2147483647', '2147483647', '2147483647'),
 	('data.output._llm_tokens.total', 'total_tokens', '2147483648', '2147483648', NULL),
-	('data.output._llm_tokens.total', 'total_tokens', '-2147483648', '-2147483648', '-2147483648'),
+	('data.output._llm_tokens.total', 'total_tokens', '-2147483648', '-2147483648', NULL),
 	('data.output._llm_tokens.total', 'total_tokens', '-2147483649', '-2147483649', NULL),
 	('data.output._llm_tokens.total', 'total_tokens', '9223372036854775808', '9223372036854775808', NULL),
 	('data.output._llm_tokens.total', 'total_tokens', '1e3', '1000', '1000'),
