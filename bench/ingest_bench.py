@@ -333,6 +333,9 @@ async def main():
     await conn.execute(open(args.schema).read())
     await conn.execute("ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user; CREATE EXTENSION swisper_ext")
 
+    settings = await conn.fetch("SELECT name, setting FROM pg_settings WHERE name IN"
+                                " ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level') ORDER BY name")
+    print("# server: " + ", ".join("%s=%s" % (r["name"], r["setting"]) for r in settings))
     events = generate(n)
     raw = [json.dumps(e) for e in events]
     mb = sum(len(r) for r in raw) / 1e6
