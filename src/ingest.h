@@ -213,6 +213,10 @@ extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
 								Datum *out, char **err);
 extern char *ingest_datum_key(IngestColumn *col, Datum value);
 extern bool ingest_first_wins(IngestKind kind, int f);
+extern char *ingest_quote(const char *str, int len);
+
+/* At most this many characters of a value are quoted in a message. */
+#define INGEST_QUOTE_CHARS	64
 extern Oid	ingest_unique_index(Oid relid, int nkeys, const AttrNumber *attnums);
 
 /* ingest_event.c */

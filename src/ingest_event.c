@@ -937,8 +937,9 @@ parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, 
 		ev->prec = PREC_ERROR;
 	else
 	{
-		reject(ev, 400, "event_type: unknown event type \"%s\" (expected trace_start, "
-			   "observation_start, observation_end, observation_error or heartbeat)", type);
+		reject(ev, 400, "event_type: unknown event type %s (expected trace_start, "
+			   "observation_start, observation_end, observation_error or heartbeat)",
+			   ingest_quote(type, strlen(type)));
 		return;
 	}
 	v = get_key(obj, "observation_id", &ibuf);
@@ -1022,7 +1023,7 @@ parse_envelope(IngestTarget *t, JsonbContainer *obj, const char *default_project
 		obs_type = "EVENT";
 	else if (strcmp(type, "observation-create") != 0 && strcmp(type, "observation-update") != 0)
 	{
-		reject(ev, 400, "type: unknown event type \"%s\"", type);
+		reject(ev, 400, "type: unknown event type %s", ingest_quote(type, strlen(type)));
 		return;
 	}
 	if (strcmp(type, "trace-create") != 0)

@@ -261,12 +261,14 @@ check_projects(IngestTarget *t, IngestEvent *events, int n)
 		if (hit < 0)
 		{
 			ev->status = 404;
-			ev->message = psprintf("project_id: unknown project \"%s\"", ev->project_id);
+			ev->message = psprintf("project_id: unknown project %s",
+								   ingest_quote(ev->project_id, strlen(ev->project_id)));
 		}
 		else if (deleted[hit])
 		{
 			ev->status = 404;
-			ev->message = psprintf("project_id: project \"%s\" is deleted", ev->project_id);
+			ev->message = psprintf("project_id: project %s is deleted",
+								   ingest_quote(ev->project_id, strlen(ev->project_id)));
 		}
 	}
 }

@@ -600,7 +600,7 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 		case CC_UUID:
 			if (!valid_uuid_text(str, len))
 			{
-				*err = psprintf("\"%s\" is not a uuid", pnstrdup(str, len));
+				*err = psprintf("%s is not a uuid", ingest_quote(str, len));
 				return false;
 			}
 			*out = DirectFunctionCall1(uuid_in, CStringGetDatum(pnstrdup(str, len)));
@@ -614,8 +614,8 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 		case CC_TIMESTAMPTZ:
 			if (!ingest_parse_timestamp(str, len, &ts))
 			{
-				*err = psprintf("\"%s\" is not an ISO 8601 timestamp or epoch seconds",
-								pnstrdup(str, len));
+				*err = psprintf("%s is not an ISO 8601 timestamp or epoch seconds",
+								ingest_quote(str, len));
 				return false;
 			}
 			*out = TimestampTzGetDatum(ts);
@@ -650,8 +650,8 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 				initStringInfo(&allowed);
 				for (i = 0; i < col->nlabels; i++)
 					appendStringInfo(&allowed, "%s%s", i ? ", " : "", col->labels[i]);
-				*err = psprintf("\"%s\" is not a value of type %s (allowed: %s)",
-								pnstrdup(str, len), format_type_be(col->typid), allowed.data);
+				*err = psprintf("%s is not a value of type %s (allowed: %s)",
+								ingest_quote(str, len), format_type_be(col->typid), allowed.data);
 			}
 			return false;
 		case CC_OTHER:
@@ -701,9 +701,23 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 	return false;
 
 bad_int:
-	*err = psprintf("\"%s\" is not an integer in the range of %s",
-					pnstrdup(str, len), format_type_be(col->typid));
+	*err = psprintf("%s is not an integer in the range of %s",
+					ingest_quote(str, len), format_type_be(col->typid));
 	return false;
+}
+
+/*
+ * A value as a message quotes it: in double quotes, cut after
+ * INGEST_QUOTE_CHARS characters (at a character boundary) and marked with
+ * "...", as external_id's input errors do.  A 10 MB value must not make
+ * a 10 MB message in every result row and log line.
+ */
+char *
+ingest_quote(const char *str, int len)
+{
+	int			cut = pg_mbcharcliplen(str, len, INGEST_QUOTE_CHARS);
+
+	return psprintf("\"%.*s%s\"", cut, str, cut < len ? "..." : "");
 }
 
 /*

@@ -389,8 +389,8 @@ FROM (VALUES
 	('st_trace', 'data.user_id', 'u', 400, '^data\.user_id: value too long for type external_id: "u{64}\.\.\."$', NULL),
 	('st_trace', 'data.session_id', 's', 400, '^data\.session_id: longer than 1024 bytes \(an id has at most 1024 bytes\)$', NULL),
 	('st_trace', 'trace_id', 'T', 400, '^trace_id: longer than 1024 bytes \(an id has at most 1024 bytes\)$', NULL),
-	('st_trace', 'project_id', 'p', 404, '^project_id: unknown project "p+"$', NULL),
-	('st_trace', 'event_type', 'e', 400, '^event_type: unknown event type "e+" \(expected', NULL),
+	('st_trace', 'project_id', 'p', 404, '^project_id: unknown project "p{64}\.\.\."$', NULL),
+	('st_trace', 'event_type', 'e', 400, '^event_type: unknown event type "e{64}\.\.\." \(expected', NULL),
 	('st_trace', 'timestamp', '1', 400, '^timestamp: not an ISO 8601 timestamp or epoch seconds$', NULL),
 	('st_trace', 'data.name', 'é', 201, NULL, $$(SELECT length(name) FROM traces WHERE id = '$ID') = 5000000$$),
 	('st_obs', 'observation_id', 'O', 400, '^observation_id: longer than 1024 bytes \(an id has at most 1024 bytes\)$', NULL),
@@ -400,7 +400,7 @@ FROM (VALUES
 	('st_obs', 'data.model', 'M', 201, NULL, $$(SELECT octet_length(model) FROM observations WHERE id = '$ID') = 10000000$$),
 	('st_obs', 'data.status_message', 'S', 201, NULL, NULL),
 	('st_obs', 'data.level', 'L', 400, '^data\.level: must be one of DEBUG, DEFAULT, WARNING, ERROR$', NULL),
-	('st_obs', 'data.type', 'Y', 400, '^data\.type: "Y+" is not a value of type public\.observationtype', NULL),
+	('st_obs', 'data.type', 'Y', 400, '^data\.type: "Y{64}\.\.\." is not a value of type public\.observationtype', NULL),
 	('st_hb', 'data.environment', 'v', 200, '^heartbeat recorded$', NULL),
 	('lf_trace', 'id', 'E', 201, NULL, NULL)
 ) AS t(kind, path, ch, status, msg, stored);
@@ -640,7 +640,7 @@ FROM (VALUES
 SELECT pg_temp.add('tokens', path || ' = ' || v::text, 'st_obs', path, v,
 				   CASE WHEN stored IS NULL THEN 400 ELSE 201 END,
 				   CASE WHEN stored IS NULL AND txt IN ('-5', '-2147483648') THEN '^' || pg_temp.re(path) || ': -?[0-9]+ is negative; a token count must be 0 or more$'
-						WHEN stored IS NULL THEN '^' || pg_temp.re(path) || ': "' || pg_temp.re(txt) || '" is not an integer in the range of integer$' END,
+						WHEN stored IS NULL THEN '^' || pg_temp.re(path) || ': "' || pg_temp.re(CASE WHEN length(txt) > 64 THEN left(txt, 64) || '...' ELSE txt END) || '" is not an integer in the range of integer$' END,
 				   CASE WHEN stored IS NOT NULL THEN format($$(SELECT %I FROM observations WHERE id = '$ID') = %s$$, col, stored) END)
 FROM (VALUES
 	('data.output._llm_tokens.total', 'total_tokens', '1.5'::jsonb, '1.5', NULL),
@@ -961,7 +961,7 @@ INSERT INTO calls (area, name, sql, statuses, msg, stored) VALUES
 	('create_trace', 'body {} without a project', $q$SELECT status, message FROM swisper.create_trace('{}')$q$, '{400}', '^project_id: missing', NULL),
 	('create_trace', 'body {}', $q$SELECT status, message FROM swisper.create_trace('{}', '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c')$q$, '{400}', '^id: missing$', NULL),
 	('create_trace', 'project argument ''''', $q$SELECT status, message FROM swisper.create_trace('{"id": "c-1"}', '')$q$, '{400}', '^project_id: missing', NULL),
-	('create_trace', 'project argument 10 MB', $q$SELECT status, message FROM swisper.create_trace('{"id": "c-2"}', repeat('p', 10000000))$q$, '{404}', '^project_id: unknown project "p+"$', NULL),
+	('create_trace', 'project argument 10 MB', $q$SELECT status, message FROM swisper.create_trace('{"id": "c-2"}', repeat('p', 10000000))$q$, '{404}', '^project_id: unknown project "p{64}\.\.\."$', NULL),
 	('create_trace', 'project argument SQL-looking', $q$SELECT status, message FROM swisper.create_trace('{"id": "c-3"}', $s$'); DROP TABLE traces; --$s$)$q$, '{404}', $s$^project_id: unknown project "'\); DROP TABLE traces; --"$$s$, NULL),
 	('create_trace', 'id SQL-looking', $q$SELECT status, message FROM swisper.create_trace('{"id": "''; TRUNCATE traces; --", "name": "$$"}', '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c')$q$, '{201}', '^created the trace$', $q$(SELECT name FROM traces WHERE id = '''; TRUNCATE traces; --') = '$$'$q$),
 	('create_trace', 'the same body twice is a duplicate', $q$SELECT status, message FROM swisper.create_trace('{"id": "''; TRUNCATE traces; --", "name": "$$"}', '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c')$q$, '{200}', '^duplicate: already ingested$', NULL),
