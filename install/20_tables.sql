@@ -268,23 +268,29 @@ BEGIN
 		END IF;
 	END IF;
 
-	-- 1. Foreign keys that include user_id.  On a partitioned table the
-	-- partitions' copies go with the parent's constraint.
+	-- 1. Foreign keys that include user_id, on the table and, when it is
+	-- partitioned, on every partition: a partition may have a foreign key of
+	-- its own besides the copies of the parent's (which go with the
+	-- parent's constraint, conparentid <> 0).  A partition's column may have
+	-- another attnum, so it is matched by name.
 	FOR fk IN
-		SELECT c.conname, c.confrelid::regclass AS target
-		  FROM pg_catalog.pg_constraint c
-		 WHERE c.conrelid = tbl AND c.contype = 'f' AND col.attnum = ANY (c.conkey)
-		   AND c.conparentid = 0
-		 ORDER BY c.conname
+		SELECT c.conrelid::pg_catalog.regclass AS rel, c.conname, c.confrelid::pg_catalog.regclass AS target
+		  FROM (SELECT tbl::pg_catalog.regclass AS relid, 0 AS level
+				UNION	-- pg_partition_tree() has no row for a plain table
+				SELECT t.relid, t.level FROM pg_catalog.pg_partition_tree(tbl) t) p
+		  JOIN pg_catalog.pg_constraint c ON c.conrelid = p.relid
+		  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attname = 'user_id'
+		 WHERE c.contype = 'f' AND a.attnum = ANY (c.conkey) AND c.conparentid = 0
+		 ORDER BY p.level, c.conrelid::pg_catalog.regclass::pg_catalog.text, c.conname
 	LOOP
 		IF NOT locked THEN
 			EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
 			locked := true;
 		END IF;
-		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', tbl, fk.conname);
+		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.rel, fk.conname);
 		action := 'constraint dropped';
-		detail := format('foreign key %I on %s referencing %s', fk.conname, tbl, fk.target);
-		RAISE NOTICE 'swisper_ext: dropped foreign key % on %(user_id), which referenced %', quote_ident(fk.conname), tbl, fk.target;
+		detail := format('foreign key %I on %s referencing %s', fk.conname, fk.rel, fk.target);
+		RAISE NOTICE 'swisper_ext: dropped foreign key % on %(user_id), which referenced %', quote_ident(fk.conname), fk.rel, fk.target;
 		RETURN NEXT;
 	END LOOP;
 

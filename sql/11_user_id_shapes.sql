@@ -75,11 +75,19 @@ INSERT INTO parted.users VALUES ('u1');
 CREATE TABLE parted.traces (id varchar, user_id varchar REFERENCES parted.users, "timestamp" timestamp NOT NULL,
 							PRIMARY KEY (id, "timestamp")) PARTITION BY RANGE ("timestamp");
 CREATE TABLE parted.traces_2025 PARTITION OF parted.traces FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
-INSERT INTO parted.traces VALUES ('a', 'u1', '2025-11-04');
+-- a partition with a foreign key of its own (to another table), attached
+CREATE TABLE parted.legacy_users (id varchar PRIMARY KEY);
+INSERT INTO parted.legacy_users VALUES ('u1');
+CREATE TABLE parted.traces_2026 (LIKE parted.traces INCLUDING ALL);
+ALTER TABLE parted.traces_2026 ADD CONSTRAINT fk_2026_legacy_user FOREIGN KEY (user_id) REFERENCES parted.legacy_users;
+ALTER TABLE parted.traces ATTACH PARTITION parted.traces_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+INSERT INTO parted.traces VALUES ('a', 'u1', '2025-11-04'), ('c', 'u1', '2026-02-01');
 SET swisper.table_schema = 'parted';
 SELECT * FROM swisper.fix_user_id();
 SELECT * FROM pg_temp.shape('parted');
-INSERT INTO parted.traces VALUES ('b', 'not-a-user', '2025-11-05');
+SELECT count(*) AS foreign_keys_left FROM pg_constraint c
+ WHERE c.contype = 'f' AND c.conrelid IN (SELECT relid FROM pg_partition_tree('parted.traces'));
+INSERT INTO parted.traces VALUES ('b', 'not-a-user', '2025-11-05'), ('d', 'not-a-user', '2026-03-01');
 SELECT * FROM pg_temp.rows('parted');
 
 -- Values that cannot be external ids: the fix stops before it changes
