@@ -248,6 +248,35 @@ BEGIN
 	IF col.typ <> ext_type THEN
 		EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
 		locked := true;
+
+		-- What the type change cannot carry over: a view over the column,
+		-- and an index on it with an operator class of text (or uuid) only.
+		-- PostgreSQL would refuse half-way with its own words; say first
+		-- which object and what to do, while nothing has changed.
+		SELECT string_agg(DISTINCT r.ev_class::pg_catalog.regclass::pg_catalog.text, ', ')
+		  INTO idx_name
+		  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+		 WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+		   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+		   AND d.refobjid = tbl AND d.refobjsubid = col.attnum AND r.ev_class <> tbl;
+		IF idx_name IS NOT NULL THEN
+			RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: used by view %', tbl::text, idx_name
+				USING ERRCODE = 'dependent_objects_still_exist',
+					  DETAIL = 'A view fixes the type of the columns it reads; nothing has been changed.',
+					  HINT = 'Drop the view, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create it again (add ::text where it needs text).';
+		END IF;
+		SELECT string_agg(format('%s (%s)', i.indexrelid::pg_catalog.regclass, oc.opcname), ', ')
+		  INTO idx_name
+		  FROM pg_catalog.pg_index i
+		  JOIN LATERAL pg_catalog.generate_subscripts(i.indkey::pg_catalog.int2[], 1) k(n) ON true
+		  JOIN pg_catalog.pg_opclass oc ON oc.oid = (i.indclass::pg_catalog.oid[])[k.n]
+		 WHERE i.indrelid = tbl AND (i.indkey::pg_catalog.int2[])[k.n] = col.attnum AND NOT oc.opcdefault;
+		IF idx_name IS NOT NULL THEN
+			RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: index % uses an operator class of its present type', tbl::text, idx_name
+				USING ERRCODE = 'feature_not_supported',
+					  DETAIL = 'swisper.external_id has only its default btree and hash operator classes; nothing has been changed.',
+					  HINT = 'Drop the index, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create it again without the operator class.';
+		END IF;
 		EXECUTE format($q$
 			SELECT count(*) FILTER (WHERE NOT ok), count(*) FILTER (WHERE ok AND canon <> u)
 			  FROM (SELECT u, ok, CASE WHEN ok THEN u::@extschema@.external_id::text END AS canon

@@ -120,6 +120,20 @@ SET swisper.table_schema = 'intshape';
 SELECT * FROM swisper.fix_user_id();
 SELECT * FROM pg_temp.shape('intshape');
 
+-- A view over traces.user_id, and an index with a text-only operator class:
+-- refused before anything changes (the foreign key is still there).
+CREATE SCHEMA viewon;
+CREATE TABLE viewon.users (id varchar PRIMARY KEY);
+CREATE TABLE viewon.traces (id varchar PRIMARY KEY, user_id varchar REFERENCES viewon.users);
+CREATE VIEW viewon.traces_by_user AS SELECT user_id, count(*) FROM viewon.traces GROUP BY user_id;
+SET swisper.table_schema = 'viewon';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('viewon');
+DROP VIEW viewon.traces_by_user;
+CREATE INDEX traces_user_prefix ON viewon.traces (user_id varchar_pattern_ops);
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('viewon');
+
 CREATE SCHEMA empty;
 SET swisper.table_schema = 'empty';
 SELECT * FROM swisper.fix_user_id();
@@ -128,7 +142,7 @@ SELECT * FROM swisper.fix_user_id();
 -- nullable, indexed and of the external identity type, and none of them a
 -- member of the extension.
 SET client_min_messages = warning;
-DROP SCHEMA orm, uuidshape, textshape, spellings, parted, badvalues, nouser, viewshape, intshape CASCADE;
+DROP SCHEMA orm, uuidshape, textshape, spellings, parted, badvalues, nouser, viewshape, intshape, viewon CASCADE;
 RESET client_min_messages;
 RESET swisper.table_schema;
 SELECT * FROM swisper.release_user_id();
