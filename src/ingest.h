@@ -119,6 +119,7 @@ typedef struct IngestTable
 	int			nfields;
 	IngestColumn cols[INGEST_MAX_FIELDS];
 	Oid			id_index;		/* unique btree index on the id column */
+	Oid			owner;			/* the table's owner: reads and writes run as it */
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
 	int			nwritten;		/* columns in the upsert, in field order */
 	int			written[INGEST_MAX_FIELDS];

@@ -39,13 +39,11 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
-#include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -58,7 +56,6 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 
 #include "heartbeat.h"
 #include "ingest.h"
@@ -400,23 +397,6 @@ equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value)
 }
 
 /*
- * The owner of a relation.
- */
-static Oid
-relation_owner(Oid relid)
-{
-	HeapTuple	tuple;
-	Oid			owner;
-
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
-/*
  * Read the stored rows and merge state of the entities of one kind, with
  * one probe of the table's id index (and of the state's primary key) per
  * entity.  Probing directly costs a few microseconds where a query per
@@ -437,6 +417,8 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 	IndexScanDesc sscan;
 	TupleTableSlot *slot;
 	TupleTableSlot *sslot;
+	ScanKeyData key;
+	ScanKeyData skeys[2];
 	Oid			save_userid;
 	int			save_sec_context;
 	int			i;
@@ -448,7 +430,7 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 		return;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(relation_owner(tab->relid),
+	SetUserIdAndSecContext(tab->owner,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 
@@ -461,18 +443,21 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 	scan = index_beginscan(rel, irel, snap, 1, 0);
 	sscan = index_beginscan(srel, sirel, snap, 2, 0);
 
+	/* the keys once per call; each probe sets only the value */
+	equality_key(&key, irel, 1, (Datum) 0);
+	equality_key(&skeys[0], sirel, 1, CharGetDatum(ents[i].key[0]));
+	equality_key(&skeys[1], sirel, 2, (Datum) 0);
+
 	for (; i < nents; i++)
 	{
 		Entity	   *e = &ents[i];
-		ScanKeyData key;
-		ScanKeyData skeys[2];
 		bytea	   *sb = NULL;
 		int			w;
 
 		if (e->kind != kind)
 			continue;
 		CHECK_FOR_INTERRUPTS();
-		equality_key(&key, irel, 1, e->id);
+		key.sk_argument = e->id;
 		index_rescan(scan, &key, 1, NULL, 0);
 		if (index_getnext_slot(scan, ForwardScanDirection, slot))
 		{
@@ -494,8 +479,7 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 		 * The state row is looked up also for an entity without a row: one
 		 * left behind by a deleted row is then overwritten in place.
 		 */
-		equality_key(&skeys[0], sirel, 1, CharGetDatum(e->key[0]));
-		equality_key(&skeys[1], sirel, 2, CStringGetTextDatum(e->key + 2));
+		skeys[1].sk_argument = CStringGetTextDatum(e->key + 2);
 		index_rescan(sscan, skeys, 2, NULL, 0);
 		if (index_getnext_slot(sscan, ForwardScanDirection, sslot))
 		{
@@ -671,7 +655,7 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 													 col->typlen, col->typbyval, col->typalign));
 	}
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(relation_owner(tab->relid),
+	SetUserIdAndSecContext(tab->owner,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	if (SPI_execute_plan(tab->upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)

@@ -22,11 +22,10 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_index.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_enum.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -240,6 +239,7 @@ describe_table(IngestTable *tab, Oid relid, const char *const *columns, int nfie
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("relation \"%s\" has no column \"id\"", get_rel_name(relid))));
+	tab->owner = tab->cols[0].owner;
 
 	/*
 	 * The merge reads the stored row of each entity through this index, and
