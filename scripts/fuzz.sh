@@ -25,6 +25,7 @@
 # else it prints the apt-get line to run and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_TARGETS=${FUZZ_TARGETS:-"external_id ingest_timestamp"}
@@ -32,22 +33,7 @@ REPLAY=0
 [ "${1:-}" = "--replay" ] && REPLAY=1
 
 PACKAGES=(clang-14 libclang-rt-14-dev python3)
-missing=()
-for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	if [ "$(id -u)" -eq 0 ]; then
-		echo "== installing Debian packages: ${missing[*]}"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	else
-		echo "Missing Debian packages. Run, as root:"
-		echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
-		exit 1
-	fi
-fi
+ensure_packages "${PACKAGES[@]}" || exit 1
 
 BUILD=fuzz/build
 CFLAGS_FUZZ=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined

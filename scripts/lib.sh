@@ -27,3 +27,22 @@ with_cluster() {
 	fi
 	pg_virtualenv -t -v 15 "${opts[@]}" "$@"
 }
+
+# Install the Debian packages named that are missing: as root with apt-get;
+# as anyone else, print the one apt-get line to run and fail.
+ensure_packages() {
+	local p missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "== installing Debian packages: ${missing[*]}"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	else
+		echo "Missing Debian packages. Run, as root:"
+		echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+		return 1
+	fi
+}

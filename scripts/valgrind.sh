@@ -28,6 +28,7 @@
 # slow or busy machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 repo=$(pwd)
 
 root=${SWISPER_VALGRIND_ROOT:-}
@@ -48,18 +49,7 @@ SYS_BIN=/usr/lib/postgresql/15/bin
 start_time=$(date +%s)
 
 # valgrind itself, installed like scripts/setup.sh installs packages.
-if ! command -v valgrind > /dev/null; then
-	if [ "$(id -u)" -eq 0 ]; then
-		echo "== installing Debian package: valgrind"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq
-		apt-get install -y -qq --no-install-recommends valgrind > /dev/null
-	else
-		echo "valgrind is missing. Run, as root:"
-		echo "  apt-get update && apt-get install -y --no-install-recommends valgrind"
-		exit 1
-	fi
-fi
+ensure_packages valgrind || exit 1
 
 if [ -z "$root" ]; then
 	bash scripts/setup.sh
