@@ -215,19 +215,165 @@ string_value(JsonbValue *v)
 }
 
 /*
- * JSON text of any value.
+ * Append str (len bytes) to buf as a JSON string, escaped exactly as
+ * PostgreSQL's escape_json() does.  escape_json() appends byte by byte;
+ * this appends the runs between escapes in one piece, which matters for
+ * the kilobytes of model input and output in a json column.
  */
-static char *
+static void
+append_json_string(StringInfo buf, const char *str, int len)
+{
+	const char *end = str + len;
+	const char *run = str;
+	const char *p;
+
+	appendStringInfoCharMacro(buf, '"');
+	for (p = str; p < end; p++)
+	{
+		unsigned char c = (unsigned char) *p;
+		const char *esc;
+
+		if (c >= ' ' && c != '"' && c != '\\')
+			continue;
+		appendBinaryStringInfo(buf, run, p - run);
+		run = p + 1;
+		switch (c)
+		{
+			case '\b':
+				esc = "\\b";
+				break;
+			case '\f':
+				esc = "\\f";
+				break;
+			case '\n':
+				esc = "\\n";
+				break;
+			case '\r':
+				esc = "\\r";
+				break;
+			case '\t':
+				esc = "\\t";
+				break;
+			case '"':
+				esc = "\\\"";
+				break;
+			case '\\':
+				esc = "\\\\";
+				break;
+			default:
+				appendStringInfo(buf, "\\u%04x", (int) c);
+				continue;
+		}
+		appendBinaryStringInfo(buf, esc, 2);
+	}
+	appendBinaryStringInfo(buf, run, end - run);
+	appendStringInfoCharMacro(buf, '"');
+}
+
+/*
+ * Append a scalar as JsonbToCString() prints it.
+ */
+static void
+append_json_scalar(StringInfo buf, JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			appendBinaryStringInfo(buf, "null", 4);
+			break;
+		case jbvString:
+			append_json_string(buf, v->val.string.val, v->val.string.len);
+			break;
+		case jbvNumeric:
+			appendStringInfoString(buf, DatumGetCString(DirectFunctionCall1(numeric_out,
+																			 NumericGetDatum(v->val.numeric))));
+			break;
+		case jbvBool:
+			if (v->val.boolean)
+				appendBinaryStringInfo(buf, "true", 4);
+			else
+				appendBinaryStringInfo(buf, "false", 5);
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+}
+
+/*
+ * JSON text of any value, as a text datum for a json column: the text
+ * JsonbToCString() gives (keys in jsonb order, ", " and ": " separators),
+ * built straight into the varlena.
+ */
+static text *
 json_text(JsonbValue *v)
 {
-	if (v->type == jbvBinary)
-		return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+	StringInfoData buf;
+	JsonbIterator *it;
+	JsonbValue	jv;
+	JsonbIteratorToken tok;
+	bool		first = true;
+	bool		raw_scalar = false;
+	text	   *result;
+
+	initStringInfo(&buf);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	if (v->type != jbvBinary)
+		append_json_scalar(&buf, v);
 	else
 	{
-		Jsonb	   *jb = JsonbValueToJsonb(v);
-
-		return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+		it = JsonbIteratorInit(v->val.binary.data);
+		while ((tok = JsonbIteratorNext(&it, &jv, false)) != WJB_DONE)
+		{
+			switch (tok)
+			{
+				case WJB_BEGIN_ARRAY:
+					if (!first)
+						appendBinaryStringInfo(&buf, ", ", 2);
+					/* a raw scalar (only ever the root) prints as the scalar alone */
+					if (jv.val.array.rawScalar)
+						raw_scalar = true;
+					else
+						appendStringInfoCharMacro(&buf, '[');
+					first = true;
+					break;
+				case WJB_BEGIN_OBJECT:
+					if (!first)
+						appendBinaryStringInfo(&buf, ", ", 2);
+					appendStringInfoCharMacro(&buf, '{');
+					first = true;
+					break;
+				case WJB_KEY:
+					if (!first)
+						appendBinaryStringInfo(&buf, ", ", 2);
+					append_json_scalar(&buf, &jv);
+					appendBinaryStringInfo(&buf, ": ", 2);
+					/* the value (or the container) that follows is not preceded by ", " */
+					first = true;
+					break;
+				case WJB_VALUE:
+				case WJB_ELEM:
+					if (!first)
+						appendBinaryStringInfo(&buf, ", ", 2);
+					append_json_scalar(&buf, &jv);
+					first = false;
+					break;
+				case WJB_END_ARRAY:
+					if (!raw_scalar)
+						appendStringInfoCharMacro(&buf, ']');
+					first = false;
+					break;
+				case WJB_END_OBJECT:
+					appendStringInfoCharMacro(&buf, '}');
+					first = false;
+					break;
+				default:
+					elog(ERROR, "unexpected jsonb iterator token %d", (int) tok);
+			}
+		}
 	}
+	result = (text *) buf.data;
+	SET_VARSIZE(result, buf.len);
+	return result;
 }
 
 /*
@@ -248,7 +394,7 @@ set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, cons
 	if (col->colname == NULL || v == NULL)
 		return true;
 	if (col->cclass == CC_JSON)
-		d = PointerGetDatum(cstring_to_text(json_text(v)));
+		d = PointerGetDatum(json_text(v));
 	else if (col->cclass == CC_JSONB)
 		d = JsonbPGetDatum(JsonbValueToJsonb(v));
 	else
