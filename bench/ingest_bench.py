@@ -1,13 +1,24 @@
 #!/usr/bin/python3
-"""Benchmark of swisper.ingest_batch() against three baselines, measured in
+"""Benchmark of swisper.ingest_batch() against four baselines, measured in
 the same run on the same generated traffic (issue 4, item 3):
 
-  (a) swisper.ingest_batch() with batches of 50 and of 1,000 events;
-  (b) COPY of the final rows into the same tables with the same indexes
-      (the physical limit);
-  (c) a set-based SQL merge written here (jsonb_to_recordset plus
-      INSERT ... ON CONFLICT DO UPDATE), batches of 50;
-  (d) one statement per event, one round trip each (the old consumer).
+  (a)  swisper.ingest_batch() with batches of 50 and of 1,000 events;
+  (b)  COPY of the final rows into the same tables with the same indexes
+       (the physical limit);
+  (c)  the same merge as set-based SQL, batches of 50: bench/ingest_setbased.sql
+       (jsonb_to_recordset, INSERT ... ON CONFLICT DO UPDATE), with the
+       README's rules (first wins / latest wins by the events' own
+       timestamps, placeholder traces, duplicates recognised across calls),
+       its own per-entity stamps and ledger of applied event ids; one
+       function call per batch (lock the entities, then one merge statement);
+  (c0) the simplified set-based merge of earlier versions of this benchmark
+       (no ordering or duplicate rules; latest batch wins), batches of 50;
+  (d)  one statement per event, one round trip each (the old consumer).
+
+For every run that stores rows, the run prints whether its final rows
+(traces and observations outside the history) equal those of (a) with
+batches of 50: (a) with 1,000 and (c) must; (c0) and (d) do not apply the
+merge rules, and (b) copies (a)'s rows.
 
 Traffic: traces of ten observations (an AGENT root, SPANs, GENERATIONs with
 1-4 KB of state, TOOLs, one error), start and end events in the SDK's stream
@@ -16,7 +27,8 @@ nothing about time.  Uses libpq environment variables (PGHOST, PGPORT, ...).
 
 Every run starts from the same tables: they already hold a history of
 --history traces (ten observations each), vacuumed and analyzed, as a
-production database does.  On empty tables the runs would not be
+production database does (for (c), its stamps and ledger hold that history
+too).  On empty tables the runs would not be
 comparable: the foreign-key check's saved plan (PostgreSQL's ri_triggers.c
 caches one per session) is made while the table is tiny, so it is a
 sequential scan, and it stays one until an autovacuum ANALYZE happens to
@@ -29,6 +41,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -161,22 +174,65 @@ FROM generate_series(1, $2::int) t, generate_series(0, 9) i;
 """
 
 
+# The same history in the state of baseline (c) (bench/ingest_setbased.sql):
+# about the stamps and applied event ids the history would have left had it been
+# ingested by (c) (a trace_start per trace, a start and an end event per
+# observation).  Only (c)'s runs load it.
+SETBASED_HISTORY = """
+CREATE TABLE bench_history_setbased_seen AS
+SELECT 'trace_start:' || id || ':' || extract(epoch FROM "timestamp")::numeric(20, 6) AS event_id
+FROM bench_history_traces
+UNION ALL
+SELECT e || id || ':' || extract(epoch FROM CASE WHEN e LIKE '%start:' THEN start_time ELSE end_time END)::numeric(20, 6)
+FROM bench_history_observations, (VALUES ('observation_start:'), ('observation_end:')) v(e);
+CREATE TABLE bench_history_setbased_state AS
+SELECT 't'::"char" AS kind, id, '{1,2,3,4,5}'::smallint[] AS f,
+       ARRAY[~(u + 18014398509481984), ~(u + 18014398509481984), (1::bigint << 56) + u + 18014398509481984,
+             (1::bigint << 56) + u + 18014398509481984, (1::bigint << 56) + u + 18014398509481984] AS k1,
+       ARRAY[~h, ~h, h, h, h] AS k2
+FROM (SELECT id, (extract(epoch FROM "timestamp") * 1000000)::bigint AS u,
+             hashtextextended('trace_start:' || id || ':' || extract(epoch FROM "timestamp")::numeric(20, 6), 0) AS h
+      FROM bench_history_traces) t
+UNION ALL
+SELECT 'o', id, '{1,2,3,4,5,6,8,9,16}',
+       ARRAY[~(s + 18014398509481984), ~(s + 18014398509481984), (1::bigint << 56) + s + 18014398509481984,
+             (1::bigint << 56) + s + 18014398509481984, (1::bigint << 56) + s + 18014398509481984,
+             (2::bigint << 56) + e + 18014398509481984, (1::bigint << 56) + s + 18014398509481984,
+             (2::bigint << 56) + e + 18014398509481984, (2::bigint << 56) + e + 18014398509481984],
+       ARRAY[~hs, ~hs, hs, hs, hs, he, hs, he, he]
+FROM (SELECT id, (extract(epoch FROM start_time) * 1000000)::bigint AS s,
+             (extract(epoch FROM end_time) * 1000000)::bigint AS e,
+             hashtextextended('observation_start:' || id || ':' || extract(epoch FROM start_time)::numeric(20, 6), 0) AS hs,
+             hashtextextended('observation_end:' || id || ':' || extract(epoch FROM end_time)::numeric(20, 6), 0) AS he
+      FROM bench_history_observations) o
+"""
+
+
 async def make_history(conn, ntraces):
     for stmt in HISTORY.split(";"):
         if stmt.strip():
             await conn.execute(stmt.replace("$1::text", "'%s'" % PROJECT).replace("$2::int", str(int(ntraces))))
+    for stmt in SETBASED_HISTORY.split(";"):
+        if stmt.strip():
+            await conn.execute(stmt)
 
 
-async def reset(conn):
+async def reset(conn, setbased=False):
+    """Back to the history; setbased: also (c)'s stamps and ledger of it."""
     await conn.execute("TRUNCATE observations, traces, swisper.ingest_merge_state,"
-                       " swisper.project_connection")
+                       " swisper.project_connection, bench_setbased_state, bench_setbased_seen")
     await conn.execute("DELETE FROM projects WHERE id <> ALL($1)", [PROJECT, "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f"])
     await conn.execute('INSERT INTO traces (id, name, user_id, session_id, project_id, "timestamp")'
                        " SELECT * FROM bench_history_traces")
     await conn.execute("INSERT INTO observations (id, trace_id, parent_observation_id, type, name, start_time,"
                        " end_time, input, output, level) SELECT * FROM bench_history_observations")
-    await conn.execute("VACUUM ANALYZE traces")
-    await conn.execute("VACUUM ANALYZE observations")
+    tables = ["traces", "observations"]
+    if setbased:
+        await conn.execute("INSERT INTO bench_setbased_state SELECT * FROM bench_history_setbased_state")
+        await conn.execute("INSERT INTO bench_setbased_seen SELECT * FROM bench_history_setbased_seen")
+        tables += ["bench_setbased_state", "bench_setbased_seen"]
+    for t in tables:
+        await conn.execute("VACUUM ANALYZE " + t)
     await conn.execute("CHECKPOINT")
 
 
@@ -266,9 +322,19 @@ ON CONFLICT (id) DO UPDATE SET
 
 
 async def run_setbased(conn, batches):
+    """(c): bench/ingest_setbased.sql, one call (its own transaction) per batch."""
+    st = await conn.prepare("SELECT bench_setbased_ingest($1::text::jsonb)")
     t = time.perf_counter()
+    for b in batches:
+        await st.fetch(b)
+    return time.perf_counter() - t
+
+
+async def run_simplified(conn, batches):
+    """(c0): SQL_TRACES and SQL_OBS, one transaction per batch."""
     st1 = await conn.prepare(SQL_TRACES)
     st2 = await conn.prepare(SQL_OBS)
+    t = time.perf_counter()
     for b in batches:
         async with conn.transaction():
             await st1.fetch(b)
@@ -378,6 +444,7 @@ async def main():
     conn = await asyncpg.connect(database="swisper_bench")
     await conn.execute(open(args.schema).read())
     await conn.execute("ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user; CREATE EXTENSION swisper_ext")
+    await conn.execute(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ingest_setbased.sql")).read())
 
     settings = await conn.fetch("SELECT name, setting FROM pg_settings WHERE name IN"
                                 " ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level') ORDER BY name")
@@ -393,38 +460,49 @@ async def main():
     def batches(size):
         return ["[" + ",".join(raw[i:i + size]) + "]" for i in range(0, len(raw), size)]
 
+    def same(d):
+        return "#   final rows equal to those of (a) with batches of 50: %s" % (d == d50)
+
     res = {}
     await reset(conn)
     secs, bad = await run_ingest(conn, batches(50))
     res["a50"] = len(events) / secs
     d50 = await digest(conn)
-    print("(a) ingest_batch, batches of 50:    %9.0f events/s  (%.2f s, %d refused)" % (res["a50"], secs, bad))
+    print("(a)  ingest_batch, batches of 50:       %9.0f events/s  (%.2f s, %d refused)" % (res["a50"], secs, bad))
 
     csecs, ntr, nob = await run_copy(conn)
     res["b"] = len(events) / csecs
-    print("(b) COPY of the final rows:         %9.0f events/s  (%.2f s for %d traces + %d observations)" %
+    print("(b)  COPY of the final rows:            %9.0f events/s  (%.2f s for %d traces + %d observations)" %
           (res["b"], csecs, ntr, nob))
+    print(same(await digest(conn)) + " (copied from them)")
 
     await reset(conn)
     secs, bad = await run_ingest(conn, batches(1000))
     res["a1000"] = len(events) / secs
-    d1000 = await digest(conn)
-    print("(a) ingest_batch, batches of 1,000: %9.0f events/s  (%.2f s, %d refused)" % (res["a1000"], secs, bad))
-    print("#   same rows with batches of 50 and of 1,000: %s" % (d50 == d1000))
+    print("(a)  ingest_batch, batches of 1,000:    %9.0f events/s  (%.2f s, %d refused)" % (res["a1000"], secs, bad))
+    print(same(await digest(conn)))
 
-    await reset(conn)
+    await reset(conn, setbased=True)
     secs = await run_setbased(conn, batches(50))
     res["c"] = len(events) / secs
-    print("(c) set-based SQL merge, 50:        %9.0f events/s  (%.2f s)" % (res["c"], secs))
+    print("(c)  set-based SQL, same merge, 50:     %9.0f events/s  (%.2f s)" % (res["c"], secs))
+    print(same(await digest(conn)))
+
+    await reset(conn)
+    secs = await run_simplified(conn, batches(50))
+    res["c0"] = len(events) / secs
+    print("(c0) simplified set-based merge, 50:    %9.0f events/s  (%.2f s)" % (res["c0"], secs))
+    print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
 
     await reset(conn)
     secs = await run_per_event(conn, events)
     res["d"] = len(events) / secs
-    print("(d) one statement per event:        %9.0f events/s  (%.2f s)" % (res["d"], secs))
+    print("(d)  one statement per event:           %9.0f events/s  (%.2f s)" % (res["d"], secs))
+    print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
 
     for a in ("a50", "a1000"):
-        print("ratios %-6s (a)/(b) = %.2f   (a)/(c) = %.2f   (a)/(d) = %.2f   ms/event = %.4f" %
-              (a, res[a] / res["b"], res[a] / res["c"], res[a] / res["d"], 1000.0 / res[a]))
+        print("ratios %-6s (a)/(b) = %.2f   (a)/(c) = %.2f   (a)/(c0) = %.2f   (a)/(d) = %.2f   ms/event = %.4f" %
+              (a, res[a] / res["b"], res[a] / res["c"], res[a] / res["c0"], res[a] / res["d"], 1000.0 / res[a]))
     await conn.close()
 
 
