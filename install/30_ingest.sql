@@ -8,9 +8,12 @@
 -- big-endian int64 per field, then the 64-bit hashes of the ids of the
 -- events applied to it.  This is what makes the merge independent of
 -- arrival order across calls, and re-deliveries recognisable.
+-- entity_id is compared only for equality, so it is collated "C": every
+-- probe and index insert then compares bytes (memcmp) instead of calling
+-- strcoll() of the database's collation several times per btree level.
 CREATE TABLE @extschema@.ingest_merge_state (
     entity_kind "char"  NOT NULL CHECK (entity_kind IN ('t', 'o')),
-    entity_id   text    NOT NULL,
+    entity_id   text    COLLATE "C" NOT NULL,
     stamps      bytea   NOT NULL,
     PRIMARY KEY (entity_kind, entity_id)
 );
