@@ -476,9 +476,13 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 		}
 
 		/*
-		 * The state row is looked up also for an entity without a row: one
-		 * left behind by a deleted row is then overwritten in place.
+		 * Only an entity with a row has a state that counts.  One without a
+		 * row is not probed for a state row (three in four entities of a
+		 * typical batch are new): the rare state row left behind by a
+		 * deleted row is found when the new one is indexed (write_state).
 		 */
+		if (!e->existed)
+			continue;
 		skeys[1].sk_argument = CStringGetTextDatum(e->key + 2);
 		index_rescan(sscan, skeys, 2, NULL, 0);
 		if (index_getnext_slot(sscan, ForwardScanDirection, sslot))
@@ -489,11 +493,9 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 			e->has_state_row = true;
 			e->state_tid = sslot->tts_tid;
 			/* detoasting copies it out of the page */
-			if (!isnull && e->existed)
+			if (!isnull)
 				sb = DatumGetByteaPCopy(d);
 		}
-		if (!e->existed)
-			continue;
 		load_state(e, tab, sb);
 	}
 
@@ -664,12 +666,50 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 }
 
 /*
+ * Delete the state rows of entity e other than the one just written at
+ * keep: rows left behind when e's row was deleted (ingest_prune() removes
+ * them in bulk, but may not have run).  Called when the partial unique
+ * check of the new row's index entry reported a possible duplicate; the
+ * entity's lock keeps every other ingestion off this key, so what is found
+ * is committed and dead to the merge.  A concurrent ingest_prune() may
+ * have deleted it already.
+ */
+static void
+drop_stale_state(Relation rel, Relation irel, Entity *e, ItemPointer keep, CommandId cid)
+{
+	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan = index_beginscan(rel, irel, snap, 2, 0);
+	ScanKeyData keys[2];
+
+	equality_key(&keys[0], irel, 1, CharGetDatum(e->key[0]));
+	equality_key(&keys[1], irel, 2, CStringGetTextDatum(e->key + 2));
+	index_rescan(scan, keys, 2, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		TM_FailureData tmfd;
+		TM_Result	res;
+
+		if (ItemPointerEquals(&slot->tts_tid, keep))
+			continue;
+		res = heap_delete(rel, &slot->tts_tid, cid, InvalidSnapshot, true, &tmfd, false);
+		if (res != TM_Ok && res != TM_Deleted)
+			elog(ERROR, "merge state of \"%s\" changed under its lock (%d)", e->key, (int) res);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snap);
+}
+
+/*
  * Write the merge state of the dirty entities, in lock order.
  *
  * The state table is the extension's own (no triggers, one index), and
  * every entity's state row is only written under the entity's lock, which
  * this transaction holds: so the row read before is still the row to
- * update, and an entity read without one has none.  That lets the state go
+ * update.  An entity without a row was not probed for one: its new state
+ * row is indexed with a partial unique check, and a row left behind by a
+ * deleted entity is deleted when that check reports it.  That lets the state go
  * straight to the heap and its index, instead of through an upsert that
  * plans, starts an executor and checks for conflicts.  The one other writer,
  * ingest_prune(), deletes only rows of deleted entities without taking the
@@ -721,9 +761,11 @@ write_state(IngestTarget *t, Entity **order, int nents)
 		}
 		else
 			heap_insert(rel, tup, cid, 0, NULL);
-		if (inserted)
-			(void) index_insert(irel, values, nulls, &tup->t_self, rel, UNIQUE_CHECK_YES,
-								e->has_state_row, ii);
+		if (inserted &&
+			!index_insert(irel, values, nulls, &tup->t_self, rel,
+						  e->existed ? UNIQUE_CHECK_YES : UNIQUE_CHECK_PARTIAL,
+						  e->has_state_row, ii))
+			drop_stale_state(rel, irel, e, &tup->t_self, cid);
 		heap_freetuple(tup);
 	}
 	if (rel != NULL)
