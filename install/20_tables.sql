@@ -222,6 +222,7 @@ DECLARE
 	bad_sample	text;
 	respelled	bigint;
 	idx_name	text;
+	alter_error text;
 	locked		boolean := false;
 BEGIN
 	tbl := @extschema@.traces_table();
@@ -336,9 +337,41 @@ BEGIN
 		RETURN NEXT;
 	END IF;
 
-	-- 3. The external identity type.
+	-- 3. The external identity type.  PostgreSQL re-parses every index
+	-- expression, index predicate and CHECK constraint over the column for
+	-- the new type; one written for text (lower(user_id), user_id LIKE 'a%',
+	-- user_id <> '') then fails with an error that names a function or a
+	-- value but not the object.  Those objects are named here instead; the
+	-- whole call is undone by the error, so nothing has changed.
 	IF col.typ <> ext_type THEN
-		EXECUTE format('ALTER TABLE %s ALTER COLUMN user_id TYPE @extschema@.external_id USING user_id::text::@extschema@.external_id', tbl);
+		BEGIN
+			EXECUTE format('ALTER TABLE %s ALTER COLUMN user_id TYPE @extschema@.external_id USING user_id::text::@extschema@.external_id', tbl);
+		EXCEPTION
+			WHEN undefined_function OR invalid_text_representation OR string_data_right_truncation
+				 OR datatype_mismatch OR indeterminate_datatype OR ambiguous_function THEN
+				GET STACKED DIAGNOSTICS alter_error = MESSAGE_TEXT;
+				SELECT string_agg(o, ', ' ORDER BY o) INTO idx_name
+				  FROM (SELECT format('index %s', i.indexrelid::pg_catalog.regclass) AS o
+						  FROM pg_catalog.pg_index i
+						 WHERE i.indrelid = tbl
+						   AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
+						   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+										WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+										  AND d.objid = i.indexrelid
+										  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+										  AND d.refobjid = tbl AND d.refobjsubid = col.attnum)
+						UNION ALL
+						SELECT format('constraint %I', c.conname)
+						  FROM pg_catalog.pg_constraint c
+						 WHERE c.conrelid = tbl AND c.contype = 'c' AND col.attnum = ANY (c.conkey)) deps;
+				IF idx_name IS NULL THEN
+					RAISE;
+				END IF;
+				RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: an expression over it in % does not apply to the new type', tbl::text, idx_name
+					USING ERRCODE = 'dependent_objects_still_exist',
+						  DETAIL = format('PostgreSQL re-parses them for swisper.external_id and reports: %s. Nothing has been changed.', alter_error),
+						  HINT = 'Drop them, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create them again over user_id::text, e.g. lower(user_id::text).';
+		END;
 		action := 'column changed';
 		detail := format('%s.user_id changed from %s to swisper.external_id', tbl, col.typ);
 		RAISE NOTICE 'swisper_ext: %.user_id changed from % to swisper.external_id; its indexes were rebuilt', tbl, col.typ;

@@ -134,6 +134,27 @@ CREATE INDEX traces_user_prefix ON viewon.traces (user_id varchar_pattern_ops);
 SELECT * FROM swisper.fix_user_id();
 SELECT * FROM pg_temp.shape('viewon');
 
+-- Index expressions, index predicates and CHECK constraints written for a
+-- text column (lower(user_id), user_id <> '') do not apply to the new type:
+-- refused, naming them, with nothing changed.  Dropped, the column
+-- converts; they are then made again over user_id::text.
+CREATE SCHEMA exprs;
+CREATE TABLE exprs.users (id text PRIMARY KEY);
+CREATE TABLE exprs.traces (id text PRIMARY KEY, user_id text REFERENCES exprs.users
+  CONSTRAINT user_id_short CHECK (length(user_id) < 200));
+CREATE INDEX traces_user_lower ON exprs.traces (lower(user_id));
+CREATE INDEX traces_with_user ON exprs.traces (id) WHERE user_id <> '';
+SET swisper.table_schema = 'exprs';
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('exprs');
+ALTER TABLE exprs.traces DROP CONSTRAINT user_id_short;
+DROP INDEX exprs.traces_user_lower, exprs.traces_with_user;
+SELECT * FROM swisper.fix_user_id();
+ALTER TABLE exprs.traces ADD CONSTRAINT user_id_short CHECK (length(user_id::text) < 200);
+CREATE INDEX traces_user_lower ON exprs.traces (lower(user_id::text));
+CREATE INDEX traces_with_user ON exprs.traces (id) WHERE user_id::text <> '';
+SELECT * FROM pg_temp.shape('exprs');
+
 CREATE SCHEMA empty;
 SET swisper.table_schema = 'empty';
 SELECT * FROM swisper.fix_user_id();
@@ -142,7 +163,7 @@ SELECT * FROM swisper.fix_user_id();
 -- nullable, indexed and of the external identity type, and none of them a
 -- member of the extension.
 SET client_min_messages = warning;
-DROP SCHEMA orm, uuidshape, textshape, spellings, parted, badvalues, nouser, viewshape, intshape, viewon CASCADE;
+DROP SCHEMA orm, uuidshape, textshape, spellings, parted, badvalues, nouser, viewshape, intshape, viewon, exprs CASCADE;
 RESET client_min_messages;
 RESET swisper.table_schema;
 SELECT * FROM swisper.release_user_id();
