@@ -458,6 +458,9 @@ async def main():
                     help="traces already stored before every run (default 10,000)")
     ap.add_argument("--quick", action="store_true", help="10,000 events (a dev run of well under a minute)")
     ap.add_argument("--schema", default="test/fixtures/observability_schema.sql")
+    ap.add_argument("--compression", choices=("pglz", "lz4"),
+                    help="set this TOAST compression on every json column of traces and observations, for all runs"
+                         " (default: the column's, i.e. the server's default_toast_compression)")
     args = ap.parse_args()
     n = 10000 if args.quick else args.events
 
@@ -467,12 +470,19 @@ async def main():
     await admin.close()
     conn = await asyncpg.connect(database="swisper_bench")
     await conn.execute(open(args.schema).read())
+    if args.compression:
+        for tab in ("traces", "observations"):
+            cols = await conn.fetch("SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0"
+                                    " AND atttypid IN ('json'::regtype, 'jsonb'::regtype)", tab)
+            await conn.execute("ALTER TABLE %s %s" % (tab, ", ".join(
+                "ALTER COLUMN %s SET COMPRESSION %s" % (r["attname"], args.compression) for r in cols)))
     await conn.execute("ALTER TABLE traces DROP CONSTRAINT IF EXISTS fk_traces_user; CREATE EXTENSION swisper_ext")
     await conn.execute(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ingest_setbased.sql")).read())
 
     settings = await conn.fetch("SELECT name, setting FROM pg_settings WHERE name IN"
                                 " ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level') ORDER BY name")
-    print("# server: " + ", ".join("%s=%s" % (r["name"], r["setting"]) for r in settings))
+    print("# server: " + ", ".join("%s=%s" % (r["name"], r["setting"]) for r in settings) +
+          ("; json columns: COMPRESSION %s" % args.compression if args.compression else ""))
     await make_history(conn, args.history)
     events = generate(n)
     raw = [json.dumps(e) for e in events]
