@@ -707,13 +707,14 @@ drop_stale_state(Relation rel, Relation irel, Entity *e, ItemPointer keep, Comma
  * The state table is the extension's own (no triggers, one index), and
  * every entity's state row is only written under the entity's lock, which
  * this transaction holds: so the row read before is still the row to
- * update.  An entity without a row was not probed for one: its new state
- * row is indexed with a partial unique check, and a row left behind by a
- * deleted entity is deleted when that check reports it.  That lets the state go
- * straight to the heap and its index, instead of through an upsert that
- * plans, starts an executor and checks for conflicts.  The one other writer,
- * ingest_prune(), deletes only rows of deleted entities without taking the
- * locks: an update that finds its row deleted inserts it again.
+ * update.  That lets the state go straight to the heap and its index,
+ * instead of through an upsert that plans, starts an executor and checks
+ * for conflicts.  An entity without a row was not probed for a state row:
+ * its new one is indexed with a partial unique check, and a row left behind
+ * by a deleted entity is deleted when that check reports it.  The one
+ * other writer, ingest_prune(), deletes only rows of deleted entities
+ * without taking the locks: an update that finds its row deleted inserts
+ * it again.
  */
 static void
 write_state(IngestTarget *t, Entity **order, int nents)
