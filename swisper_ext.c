@@ -13,9 +13,11 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_class.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 
 #include "swisper_ext.h"
 #include "heartbeat.h"
@@ -54,4 +56,12 @@ _PG_init(void)
 	heartbeat_init(process_shared_preload_libraries_in_progress);
 
 	MarkGUCPrefixReserved("swisper");
+}
+
+bool
+swisper_is_table(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+
+	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
 }

@@ -25,6 +25,14 @@
  */
 extern char *swisper_table_schema;
 
+/*
+ * Is relid a table (plain or partitioned)?  The C functions read and write
+ * the observability tables with elevated rights (SECURITY DEFINER, the
+ * worker's superuser): a view in their place would run its functions with
+ * those rights, so every look-up of them checks this.
+ */
+extern bool swisper_is_table(Oid relid);
+
 /* _PG_init, which PostgreSQL 15's fmgr.h does not declare. */
 extern PGDLLEXPORT void _PG_init(void);
 

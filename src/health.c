@@ -12,7 +12,6 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "commands/dbcommands.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -88,8 +87,7 @@ swisper_health(PG_FUNCTION_ARGS)
 	if (OidIsValid(nsp))
 		projects = get_relname_relid("projects", nsp);
 	/* counts come from a table only: a view would run as this SECURITY DEFINER */
-	if (OidIsValid(projects) && get_rel_relkind(projects) != RELKIND_RELATION &&
-		get_rel_relkind(projects) != RELKIND_PARTITIONED_TABLE)
+	if (OidIsValid(projects) && !swisper_is_table(projects))
 		projects = InvalidOid;
 
 	memset(nulls, ' ', sizeof(nulls));

@@ -401,7 +401,7 @@ set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, cons
 	{
 		if (!scalar_text(v, &s, &len))
 			return reject(ev, 400, "%s%s: must be a string, not %s", prefix, key,
-						  JsonContainerIsObject(v->val.binary.data) ? "an object" : "an array");
+						  json_type_phrase(v));
 		if (!ingest_convert_text(col, s, len, &d, &err))
 			return reject(ev, 400, "%s%s: %s", prefix, key, err);
 	}

@@ -799,8 +799,8 @@ cmp_event_project(const void *a, const void *b)
  * Report liveness: once per project of the batch, with its latest event
  * timestamp (events of unknown projects and invalid events do not count),
  * and once more for its latest heartbeat event, if any, at that event's
- * timestamp, with its metadata.  Projects go in name order, so that concurrent batches take the locks of
- * the interim upsert in one order.
+ * timestamp, with its metadata.  Projects go in name order, so that
+ * concurrent batches take the locks of the interim upsert in one order.
  */
 static void
 record_liveness(IngestEvent *events, int n)

@@ -100,11 +100,28 @@ free_plan(SPIPlanPtr *plan)
 }
 
 /*
+ * The owner of a relation: the ingestion reads and writes its tables, and
+ * runs their columns' input functions, as it.
+ */
+static Oid
+rel_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
  * Describe one column of a table for the converters.  A column the table
  * lacks leaves colname NULL: that field is then neither read nor written.
  */
 static void
-describe_column(Oid relid, const char *field, const char *colname, IngestColumn *col)
+describe_column(Oid relid, Oid owner, const char *field, const char *colname, IngestColumn *col)
 {
 	AttrNumber	attnum;
 	HeapTuple	tup;
@@ -129,11 +146,7 @@ describe_column(Oid relid, const char *field, const char *colname, IngestColumn 
 	col->typmod = att->atttypmod;
 	col->notnull = att->attnotnull;
 	ReleaseSysCache(tup);
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	col->owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
+	col->owner = owner;
 
 	get_typlenbyvalalign(col->typid, &col->typlen, &col->typbyval, &col->typalign);
 	col->arraytypid = get_array_type(col->typid);
@@ -223,10 +236,11 @@ describe_table(IngestTable *tab, Oid relid, const char *const *columns, int nfie
 
 	memset(tab, 0, sizeof(*tab));
 	tab->relid = relid;
+	tab->owner = rel_owner(relid);
 	tab->nfields = nfields;
 	for (i = 0; i < nfields; i++)
 	{
-		describe_column(relid, columns[i], columns[i], &tab->cols[i]);
+		describe_column(relid, tab->owner, columns[i], columns[i], &tab->cols[i]);
 		if (tab->cols[i].colname)
 		{
 			tab->written[tab->nwritten++] = i;
@@ -239,7 +253,6 @@ describe_table(IngestTable *tab, Oid relid, const char *const *columns, int nfie
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("relation \"%s\" has no column \"id\"", get_rel_name(relid))));
-	tab->owner = tab->cols[0].owner;
 
 	/*
 	 * The merge reads the stored row of each entity through this index, and
@@ -312,9 +325,7 @@ lookup_table(Oid nspoid, const char *schema, const char *relname, LOCKMODE mode)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"%s.%s\" does not exist", schema, relname),
 				 errhint("Set swisper.table_schema to the schema that holds the observability tables.")));
-	/* a view would run its functions with this SECURITY DEFINER's rights */
-	if (get_rel_relkind(relid) != RELKIND_RELATION &&
-		get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+	if (!swisper_is_table(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s.%s\" is not a table", schema, relname)));
@@ -375,7 +386,7 @@ ingest_target_get(void)
 
 	target.schema = MemoryContextStrdup(target_cxt, schema);
 	target.projects_relid = projects;
-	describe_column(projects, "project_id", "id", &target.project_id_col);
+	describe_column(projects, rel_owner(projects), "project_id", "id", &target.project_id_col);
 	target.projects_has_deleted_at = (get_attnum(projects, "deleted_at") != InvalidAttrNumber);
 	describe_table(&target.tables[IK_TRACE], traces, trace_columns, TF_COUNT);
 	describe_table(&target.tables[IK_OBS], observations, obs_columns, OF_COUNT);

@@ -31,7 +31,6 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/extension.h"
@@ -296,8 +295,7 @@ worker_tick(void)
 	projects = RangeVarGetRelid(makeRangeVar(swisper_table_schema, "projects", -1),
 								AccessShareLock, true);
 	/* a view named projects would run its functions as this superuser */
-	if (OidIsValid(projects) && get_rel_relkind(projects) != RELKIND_RELATION &&
-		get_rel_relkind(projects) != RELKIND_PARTITIONED_TABLE)
+	if (OidIsValid(projects) && !swisper_is_table(projects))
 		projects = InvalidOid;
 	status_table = OidIsValid(projects) ?
 		RangeVarGetRelid(makeRangeVar(SWISPER_SCHEMA_NAME, HEARTBEAT_STATUS_TABLE, -1),
