@@ -33,6 +33,13 @@ extern char *swisper_table_schema;
  */
 extern bool swisper_is_table(Oid relid);
 
+/*
+ * The owner of a relation: whom the extension runs the relation's own code
+ * (casts, triggers, constraints, policies) as, in a security-restricted
+ * operation, and whom its own table's fallback writes run as.
+ */
+extern Oid	swisper_rel_owner(Oid relid);
+
 /* _PG_init, which PostgreSQL 15's fmgr.h does not declare. */
 extern PGDLLEXPORT void _PG_init(void);
 

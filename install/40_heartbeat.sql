@@ -70,35 +70,17 @@ COMMENT ON FUNCTION @extschema@.connection_status(boolean, timestamptz) IS
 -- swisper.project_status_rows(): the rows of the view.  The observability
 -- tables are found by name when it runs (schema swisper.table_schema), so
 -- the view does not depend on them and they can be dropped and re-created.
+-- It reads projects and traces as their owner (the caller must still be
+-- allowed to SELECT them), so that their owner's code never runs with the
+-- caller's rights.
 --
 CREATE FUNCTION @extschema@.project_status_rows()
 RETURNS TABLE (project_id text, project_name text, status text, last_seen timestamptz,
 			   seconds_since double precision, connected_since timestamptz,
 			   last_heartbeat timestamptz, environment text, app_version text,
 			   sdk_version text, traces_today bigint)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-	s name := @extschema@.observability_schema();
-BEGIN
-	RETURN QUERY EXECUTE format($q$
-		SELECT p.id::text, p.name::text,
-			   @extschema@.connection_status(p.tracing_enabled, c.last_seen),
-			   c.last_seen,
-			   extract(epoch FROM now() - c.last_seen)::double precision,
-			   c.connected_since, c.last_heartbeat,
-			   c.environment, c.app_version, c.sdk_version,
-			   (SELECT count(*) FROM %1$I.traces t
-				 WHERE t.project_id = p.id
-				   AND t."timestamp" >= date_trunc('day', now() AT TIME ZONE 'UTC')
-				   AND t."timestamp" <  date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day')
-		  FROM %1$I.projects p
-		  LEFT JOIN @extschema@.project_connection c ON c.project_id = p.id::text
-		 WHERE p.deleted_at IS NULL
-		 ORDER BY p.id$q$, s);
-END
-$fn$;
+AS 'MODULE_PATHNAME', 'swisper_project_status_rows'
+LANGUAGE C STABLE;
 
 COMMENT ON FUNCTION @extschema@.project_status_rows() IS
 'Rows of swisper.project_status, read from the tables of schema swisper.table_schema at call time';

@@ -4,45 +4,87 @@
  *	  swisper.health(): the SDK's start-up check.
  *
  * It answers from shared memory (is the library preloaded, is the worker
- * running, when did it last loop) and one query that counts the projects per
- * status with the same rule as the worker and the view.  It writes nothing.
+ * running, when did it last loop) and counts the projects per status with
+ * the same rule as the worker and the view, reading projects as its owner
+ * (platform.c).  When the projects table cannot be served it says why, as
+ * the worker would.  It writes nothing.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
-#include "commands/dbcommands.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "swisper_ext.h"
 #include "heartbeat.h"
+#include "platform.h"
+#include "project_status.h"
 
 PG_FUNCTION_INFO_V1(swisper_health);
+
+/*
+ * The number of projects per status, classified at the transaction's start
+ * as the view does.
+ */
+static void
+count_statuses(PlatformTable *projects, int64 *counts)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	PlatformProject *list;
+	ConnectionRow *rows;
+	int			nprojects;
+	int			nrows;
+	int			i;
+
+	memset(counts, 0, sizeof(int64) * HEARTBEAT_NUM_STATUSES);
+	list = platform_projects_list(projects, false, &nprojects);
+	rows = connection_rows_read(&nrows);
+	for (i = 0; i < nprojects; i++)
+	{
+		ConnectionRow *c = connection_row_find(rows, nrows, list[i].id);
+		TimestampTz last_seen = c ? c->last_seen : 0;
+
+		counts[heartbeat_classify(list[i].tracing_enabled, last_seen != 0, last_seen, now)]++;
+	}
+}
+
+/*
+ * A text Datum for values[] and its null flag, from a string or NULL.
+ */
+static void
+set_text_arg(Datum *value, char *null, const char *str)
+{
+	*value = str ? CStringGetTextDatum(str) : (Datum) 0;
+	*null = str ? ' ' : 'n';
+}
 
 /*
  * swisper.health() RETURNS jsonb
  *
  * Keys: status ("ok", or "degraded" when the worker is not serving this
- * database), extension_version, library_preloaded, heartbeat_store
- * ("shared_memory" or "table": where heartbeats of this database go), worker {running, pid,
- * started_at, last_loop, database}, database, server_time, settings,
- * registry {entries, capacity, evictions, fallback_writes}, projects
- * {connected, stale, disconnected, never_seen, disabled}, and hint when
- * something needs doing.  Keys whose value is unknown are left out (no pid
- * when the worker is not running, no projects when the projects table is
- * missing).
+ * database or the projects table cannot be served), extension_version,
+ * library_preloaded, heartbeat_store ("shared_memory" or "table": where
+ * heartbeats of this database go), worker {running, pid, started_at,
+ * last_loop, database}, database, server_time, settings, registry {entries,
+ * capacity, evictions, fallback_writes}, projects {connected, stale,
+ * disconnected, never_seen, disabled}, schema_problem {sqlstate, message,
+ * hint} when the projects table cannot be served, and hint when something
+ * needs doing.  Keys whose value is unknown are left out (no pid when the
+ * worker is not running, no projects when the projects table cannot be
+ * read).
  */
 Datum
 swisper_health(PG_FUNCTION_ARGS)
 {
+#define HEALTH_ARGS 16
 	bool		preloaded = heartbeat_registry_attached();
 	int			pid;
 	TimestampTz started_at;
@@ -54,13 +96,14 @@ swisper_health(PG_FUNCTION_ARGS)
 				evictions,
 				fallback_writes;
 	const char *hint = NULL;
-	Oid			nsp;
-	Oid			projects = InvalidOid;
-	StringInfoData sql;
-	Oid			argtypes[12] = {BOOLOID, BOOLOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID,
-	INT4OID, INT4OID, INT4OID, INT8ARRAYOID, TEXTOID, TEXTOID};
-	Datum		values[12];
-	char		nulls[12];
+	PlatformTable *projects;
+	PlatformProblem problem;
+	int64		counts[HEARTBEAT_NUM_STATUSES];
+	Oid			argtypes[HEALTH_ARGS] = {BOOLOID, BOOLOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+		TEXTOID, INT4OID, INT4OID, INT4OID, INT8ARRAYOID, TEXTOID, TEXTOID, INT8ARRAYOID,
+	TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[HEALTH_ARGS];
+	char		nulls[HEALTH_ARGS];
 	Datum		reg[4];
 	int			ret;
 	bool		isnull;
@@ -83,12 +126,12 @@ swisper_health(PG_FUNCTION_ARGS)
 	else if (!serves_here)
 		hint = "The background worker serves another database: set swisper.database to this database and restart the server.";
 
-	nsp = get_namespace_oid(swisper_table_schema, true);
-	if (OidIsValid(nsp))
-		projects = get_relname_relid("projects", nsp);
 	/* counts come from a table only: a view would run as this SECURITY DEFINER */
-	if (OidIsValid(projects) && !swisper_is_table(projects))
-		projects = InvalidOid;
+	projects = platform_table(PLATFORM_PROJECTS, AccessShareLock, &problem);
+	if (projects)
+		count_statuses(projects, counts);
+	else if (hint == NULL)
+		hint = problem.hint;
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = BoolGetDatum(preloaded);
@@ -99,51 +142,58 @@ swisper_health(PG_FUNCTION_ARGS)
 	nulls[3] = running ? ' ' : 'n';
 	values[4] = TimestampTzGetDatum(last_loop);
 	nulls[4] = (running && last_loop != 0) ? ' ' : 'n';
-	values[5] = heartbeat_worker_database ? CStringGetTextDatum(heartbeat_worker_database) : (Datum) 0;
-	nulls[5] = heartbeat_worker_database ? ' ' : 'n';
+	set_text_arg(&values[5], &nulls[5], heartbeat_worker_database);
 	values[6] = Int32GetDatum(heartbeat_check_interval_ms);
 	values[7] = Int32GetDatum(heartbeat_stale_after_ms);
 	values[8] = Int32GetDatum(heartbeat_disconnect_after_ms);
 	values[9] = PointerGetDatum(construct_array(reg, 4, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	values[10] = hint ? CStringGetTextDatum(hint) : (Datum) 0;
-	nulls[10] = hint ? ' ' : 'n';
+	set_text_arg(&values[10], &nulls[10], hint);
 	values[11] = CStringGetTextDatum(heartbeat_registry_serves_database() ?
 									 "shared_memory" : "table");
+	if (projects)
+	{
+		Datum		c[HEARTBEAT_NUM_STATUSES];
+		int			i;
 
-	initStringInfo(&sql);
-	appendStringInfoString(&sql,
-						   "SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
-						   " 'status', CASE WHEN $2 AND $6 = pg_catalog.current_database() THEN 'ok' ELSE 'degraded' END,"
-						   " 'extension_version', (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = '" SWISPER_EXTENSION_NAME "'),"
-						   " 'library_preloaded', $1,"
-						   " 'heartbeat_store', $12,"
-						   " 'worker', pg_catalog.jsonb_build_object('running', $2, 'pid', $3, 'started_at', $4,"
-						   "           'last_loop', $5, 'database', $6),"
-						   " 'database', pg_catalog.current_database(),"
-						   " 'server_time', pg_catalog.clock_timestamp(),"
-						   " 'settings', pg_catalog.jsonb_build_object('check_interval_ms', $7,"
-						   "           'stale_after_ms', $8, 'disconnect_after_ms', $9),"
-						   " 'registry', CASE WHEN $1 THEN pg_catalog.jsonb_build_object('entries', $10[1],"
-						   "           'capacity', $10[2], 'evictions', $10[3], 'fallback_writes', $10[4]) END,"
-						   " 'hint', $11,"
-						   " 'projects', ");
-	if (OidIsValid(projects))
-		appendStringInfo(&sql,
-						 "(SELECT pg_catalog.jsonb_object_agg(s.name, coalesce(n.count, 0))"
-						 "   FROM unnest(ARRAY['connected', 'stale', 'disconnected', 'never_seen', 'disabled']) AS s(name)"
-						 "   LEFT JOIN (SELECT " SWISPER_SCHEMA_NAME ".connection_status(p.tracing_enabled, c.last_seen) AS name,"
-						 "                     count(*) AS count"
-						 "                FROM %s.projects p"
-						 "                LEFT JOIN " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " c ON c.project_id = p.id::text"
-						 "               WHERE p.deleted_at IS NULL"
-						 "               GROUP BY 1) n USING (name))",
-						 quote_identifier(swisper_table_schema));
+		for (i = 0; i < HEARTBEAT_NUM_STATUSES; i++)
+			c[i] = Int64GetDatum(counts[i]);
+		values[12] = PointerGetDatum(construct_array(c, HEARTBEAT_NUM_STATUSES, INT8OID, 8,
+													 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	}
 	else
-		appendStringInfoString(&sql, "NULL::jsonb");
-	appendStringInfoString(&sql, "))");
+		nulls[12] = 'n';
+	set_text_arg(&values[13], &nulls[13], projects ? NULL : unpack_sql_state(problem.sqlerrcode));
+	set_text_arg(&values[14], &nulls[14], projects ? NULL : problem.message);
+	set_text_arg(&values[15], &nulls[15], projects ? NULL : problem.hint);
+
+	/* $13 holds the counts in HeartbeatStatus order */
+	StaticAssertStmt(HEARTBEAT_CONNECTED == 0 && HEARTBEAT_STALE == 1 &&
+					 HEARTBEAT_DISCONNECTED == 2 && HEARTBEAT_NEVER_SEEN == 3 &&
+					 HEARTBEAT_DISABLED == 4, "status order");
 
 	SPI_connect();
-	ret = SPI_execute_with_args(sql.data, 12, argtypes, values, nulls, true, 1);
+	ret = SPI_execute_with_args("SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+								" 'status', CASE WHEN $2 AND $6 = pg_catalog.current_database() AND $14 IS NULL"
+								"                THEN 'ok' ELSE 'degraded' END,"
+								" 'extension_version', (SELECT extversion FROM pg_catalog.pg_extension"
+								"                        WHERE extname = '" SWISPER_EXTENSION_NAME "'),"
+								" 'library_preloaded', $1,"
+								" 'heartbeat_store', $12,"
+								" 'worker', pg_catalog.jsonb_build_object('running', $2, 'pid', $3, 'started_at', $4,"
+								"           'last_loop', $5, 'database', $6),"
+								" 'database', pg_catalog.current_database(),"
+								" 'server_time', pg_catalog.clock_timestamp(),"
+								" 'settings', pg_catalog.jsonb_build_object('check_interval_ms', $7,"
+								"           'stale_after_ms', $8, 'disconnect_after_ms', $9),"
+								" 'registry', CASE WHEN $1 THEN pg_catalog.jsonb_build_object('entries', $10[1],"
+								"           'capacity', $10[2], 'evictions', $10[3], 'fallback_writes', $10[4]) END,"
+								" 'hint', $11,"
+								" 'projects', CASE WHEN $13 IS NOT NULL THEN pg_catalog.jsonb_build_object("
+								"           'connected', $13[1], 'stale', $13[2], 'disconnected', $13[3],"
+								"           'never_seen', $13[4], 'disabled', $13[5]) END,"
+								" 'schema_problem', CASE WHEN $14 IS NOT NULL THEN pg_catalog.jsonb_build_object("
+								"           'sqlstate', $14, 'message', $15, 'hint', $16) END))",
+								HEALTH_ARGS, argtypes, values, nulls, true, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);

@@ -67,6 +67,7 @@
 
 #include "swisper_ext.h"
 #include "heartbeat.h"
+#include "platform.h"
 
 PG_FUNCTION_INFO_V1(swisper_heartbeat);
 PG_FUNCTION_INFO_V1(swisper_connection_status);
@@ -148,7 +149,6 @@ static void heartbeat_record_in_table(const char *project_id, TimestampTz seen_a
 									  const char *environment, const char *app_version,
 									  const char *sdk_version, bool is_heartbeat);
 static void heartbeat_check_project(const char *project_id);
-static Oid	relation_owner(Oid relid);
 static void clip_copy(char *dst, const char *src);
 
 /*
@@ -602,25 +602,6 @@ heartbeat_record_validated(const char *project_id, TimestampTz seen_at, const ch
 }
 
 /*
- * The owner of a relation, which is whom the checks and the fallback run
- * as (as the foreign-key triggers do), so that callers need no privileges
- * on the tables themselves.
- */
-static Oid
-relation_owner(Oid relid)
-{
-	HeapTuple	tuple;
-	Oid			owner;
-
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
-/*
  * The OID of swisper.project_connection (into *relid) and its owner, or
  * InvalidOid for both when the extension's table does not exist.
  */
@@ -630,7 +611,7 @@ heartbeat_status_table_owner(Oid *relid)
 	Oid			nsp = get_namespace_oid(SWISPER_SCHEMA_NAME, true);
 
 	*relid = OidIsValid(nsp) ? get_relname_relid(HEARTBEAT_STATUS_TABLE, nsp) : InvalidOid;
-	return OidIsValid(*relid) ? relation_owner(*relid) : InvalidOid;
+	return OidIsValid(*relid) ? swisper_rel_owner(*relid) : InvalidOid;
 }
 
 /*
@@ -734,73 +715,24 @@ heartbeat_record_in_table(const char *project_id, TimestampTz seen_at, const cha
 
 /*
  * Raise no_data_found (P0002) unless project_id names a project of the
- * observability schema that is not soft-deleted.
- *
- * This is on the fast path of every heartbeat, so it reads the primary key
- * index of projects directly (as the foreign-key checks do, without the
- * caller's privileges on the table) instead of planning a query: one index
- * probe under the statement's snapshot.  The table and its index are looked
- * up by name on every call, so re-created tables are found.
+ * observability schema that is not soft-deleted.  The look-up runs as the
+ * owner of projects (platform.c), so callers need no privileges on it.
  */
 static void
 heartbeat_check_project(const char *project_id)
 {
-	Oid			nsp = get_namespace_oid(swisper_table_schema, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid("projects", nsp) : InvalidOid;
-	Relation	rel;
-	Relation	index;
-	Oid			indexid;
-	AttrNumber	id_attnum;
-	AttrNumber	deleted_attnum;
-	ScanKeyData key;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
-	bool		exists = false;
+	PlatformTable *projects = platform_table(PLATFORM_PROJECTS, AccessShareLock, NULL);
+	char	   *id = (char *) project_id;
+	bool		found;
+	bool		deleted;
 
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table \"%s.projects\" does not exist", swisper_table_schema),
-				 errhint("Set swisper.table_schema to the schema that holds the observability tables.")));
-
-	rel = table_open(relid, AccessShareLock);
-	id_attnum = get_attnum(relid, "id");
-	deleted_attnum = get_attnum(relid, "deleted_at");
-	indexid = RelationGetPrimaryKeyIndex(rel);
-	index = OidIsValid(indexid) ? index_open(indexid, AccessShareLock) : NULL;
-	if (index == NULL || index->rd_index->indnkeyatts != 1 ||
-		index->rd_index->indkey.values[0] != id_attnum ||
-		index->rd_opcintype[0] != TEXTOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"%s.projects\" has no primary key on its text column \"id\"",
-						swisper_table_schema)));
-
-	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
-						   index->rd_indcollation[0], F_TEXTEQ,
-						   CStringGetTextDatum(project_id));
-	slot = table_slot_create(rel, NULL);
-	scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
-	while (!exists && index_getnext_slot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull = true;
-
-		if (deleted_attnum != InvalidAttrNumber)
-			(void) slot_getattr(slot, deleted_attnum, &isnull);
-		exists = isnull;
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, NoLock);
-	table_close(rel, NoLock);
-
-	if (!exists)
+	platform_projects_lookup(projects, &id, 1, false, &found, &deleted);
+	if (!found || deleted)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("project \"%s\" does not exist", project_id),
 				 errdetail("There is no project with this id in %s.projects, or it was deleted.",
-						   swisper_table_schema)));
+						   projects->schema)));
 }
 
 /*

@@ -3,8 +3,8 @@
  * ingest.h
  *	  Declarations shared by the files of the ingestion capability.
  *
- * ingest_target.c  knows the target tables (catalog look-ups, converters,
- *                  saved SPI plans, invalidation);
+ * ingest_target.c  knows the target tables (from platform.c's description:
+ *                  converters, saved SPI plans, invalidation);
  * ingest_event.c   turns one JSON element (stream entry, Langfuse envelope
  *                  or HTTP body) into a validated IngestEvent;
  * ingest_merge.c   the one merge routine: projects, duplicates, locks, the
@@ -120,6 +120,7 @@ typedef struct IngestTable
 	IngestColumn cols[INGEST_MAX_FIELDS];
 	Oid			id_index;		/* unique btree index on the id column */
 	Oid			owner;			/* the table's owner: reads and writes run as it */
+	uint64		generation;		/* of platform.c's description it was made from */
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
 	int			nwritten;		/* columns in the upsert, in field order */
 	int			written[INGEST_MAX_FIELDS];
@@ -132,14 +133,11 @@ typedef struct IngestTarget
 {
 	bool		valid;
 	char	   *schema;
-	Oid			projects_relid;
-	IngestColumn project_id_col;	/* projects.id */
-	bool		projects_has_deleted_at;
+	struct PlatformTable *projects; /* platform.c's description of projects */
 	IngestTable tables[2];		/* by IngestKind */
 	bool		has_other;		/* some column needs a foreign input function */
 	Oid			state_relid;	/* swisper.ingest_merge_state */
 	Oid			state_index;	/* its primary key */
-	SPIPlanPtr	project_plan;
 } IngestTarget;
 
 /* What an event does once valid. */
@@ -218,7 +216,6 @@ extern char *ingest_quote(const char *str, int len);
 
 /* At most this many characters of a value are quoted in a message. */
 #define INGEST_QUOTE_CHARS	64
-extern Oid	ingest_unique_index(Oid relid, int nkeys, const AttrNumber *attnums);
 
 /* ingest_event.c */
 extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,

@@ -59,6 +59,7 @@
 
 #include "heartbeat.h"
 #include "ingest.h"
+#include "platform.h"
 
 /*
  * locktag_field4 of our advisory locks (user advisory locks use 1 and 2):
@@ -201,19 +202,21 @@ pending(IngestEvent *ev)
 }
 
 /*
- * Mark events of unknown or soft-deleted projects 404, with one query.
+ * Mark events of unknown or soft-deleted projects 404, with one look-up.
+ *
+ * The look-up locks the projects FOR KEY SHARE: a project found here cannot
+ * be deleted before this transaction ends, so the traces written below
+ * never fail their foreign key (which would lose the whole batch); a soft
+ * delete, an UPDATE of non-key columns, does not wait for it.
  */
 static void
 check_projects(IngestTarget *t, IngestEvent *events, int n)
 {
-	Datum	   *ids = palloc(sizeof(Datum) * n);
-	const char **names = palloc(sizeof(char *) * n);
+	char	  **names = palloc(sizeof(char *) * (n + 1));
+	bool	   *found;
+	bool	   *deleted;
 	int			nids = 0;
 	int			i;
-	Datum		arg;
-	char	  **found;
-	bool	   *deleted;
-	int			nfound;
 
 	for (i = 0; i < n; i++)
 		if (pending(&events[i]) && events[i].action != IA_IGNORE)
@@ -229,49 +232,28 @@ check_projects(IngestTarget *t, IngestEvent *events, int n)
 				names[nuniq++] = names[i];
 		nids = nuniq;
 	}
-	for (i = 0; i < nids; i++)
-		ids[i] = CStringGetTextDatum(names[i]);
-	arg = PointerGetDatum(construct_array(ids, nids, TEXTOID, -1, false, TYPALIGN_INT));
-	/*
-	 * FOR KEY SHARE: a project found here cannot be deleted before this
-	 * transaction ends, so the traces written below never fail their foreign
-	 * key (which would lose the whole batch); a soft delete, an UPDATE of
-	 * non-key columns, does not wait for it.  Locking needs a non-read-only
-	 * call.
-	 */
-	if (SPI_execute_plan(t->project_plan, &arg, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "project look-up failed");
-	nfound = SPI_processed;
-	found = palloc(sizeof(char *) * (nfound + 1));
-	deleted = palloc(sizeof(bool) * (nfound + 1));
-	for (i = 0; i < nfound; i++)
-	{
-		bool		isnull;
-		HeapTuple	tup = SPI_tuptable->vals[i];
-
-		found[i] = TextDatumGetCString(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		deleted[i] = DatumGetBool(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
-	}
-	SPI_freetuptable(SPI_tuptable);
+	found = palloc(sizeof(bool) * nids);
+	deleted = palloc(sizeof(bool) * nids);
+	platform_projects_lookup(t->projects, names, nids, true, found, deleted);
 
 	for (i = 0; i < n; i++)
 	{
 		IngestEvent *ev = &events[i];
-		int			j;
-		int			hit = -1;
+		char	  **hit;
+		int			k;
 
 		if (!pending(ev) || ev->action == IA_IGNORE)
 			continue;
-		for (j = 0; j < nfound && hit < 0; j++)
-			if (strcmp(found[j], ev->project_id) == 0)
-				hit = j;
-		if (hit < 0)
+		hit = bsearch(&ev->project_id, names, nids, sizeof(char *), cmp_str_ptr);
+		Assert(hit != NULL);
+		k = hit - names;
+		if (!found[k])
 		{
 			ev->status = 404;
 			ev->message = psprintf("project_id: unknown project %s",
 								   ingest_quote(ev->project_id, strlen(ev->project_id)));
 		}
-		else if (deleted[hit])
+		else if (deleted[k])
 		{
 			ev->status = 404;
 			ev->message = psprintf("project_id: project %s is deleted",

@@ -2,15 +2,15 @@
  *
  * ingest_target.c
  *	  What the ingestion knows about its target tables: the columns it
- *	  writes and their types (from the catalog, never assumed), converters
- *	  from JSON text to each column's type, and the saved SPI plans that
- *	  read and write them.
+ *	  writes and their types (platform.c's description, never assumed),
+ *	  converters from JSON text to each column's type, and the saved SPI
+ *	  plans that write them.
  *
- * The tables live in the schema named by swisper.table_schema.  Everything
- * here is cached per backend and thrown away when a relcache invalidation
- * names one of the tables (ALTER TABLE, DROP, ...), when an enum gains a
- * label, or when the setting names another schema.  SQL text is built only
- * from fixed names and catalog identifiers, quoted with quote_identifier.
+ * Everything here is cached per backend and rebuilt when platform.c's
+ * description of traces or observations is (ALTER TABLE, DROP, another
+ * swisper.table_schema, ...), when an enum gains a label, or when the merge
+ * state table changes.  SQL text is built only from fixed names and
+ * catalog identifiers, quoted with quote_identifier.
  *
  *-------------------------------------------------------------------------
  */
@@ -43,6 +43,7 @@
 #include "utils/uuid.h"
 
 #include "ingest.h"
+#include "platform.h"
 #include "swisper_ext.h"
 
 /* Column names of the logical fields, in TraceField / ObsField order. */
@@ -65,16 +66,14 @@ static Oid	state_relid = InvalidOid;
 bool		ingest_careful_conversion = false;
 
 /*
- * Relcache callback: forget everything when one of our tables changes.
+ * Relcache callback: forget everything when the merge state table changes.
+ * The platform's tables have their own (platform.c): a change there gives
+ * them a new generation, which ingest_target_get() compares.
  */
 static void
 ingest_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid ||
-		relid == target.projects_relid ||
-		relid == target.tables[IK_TRACE].relid ||
-		relid == target.tables[IK_OBS].relid ||
-		relid == state_relid)
+	if (relid == InvalidOid || relid == state_relid)
 		target.valid = false;
 }
 
@@ -100,53 +99,28 @@ free_plan(SPIPlanPtr *plan)
 }
 
 /*
- * The owner of a relation: the ingestion reads and writes its tables, and
- * runs their columns' input functions, as it.
- */
-static Oid
-rel_owner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
-/*
  * Describe one column of a table for the converters.  A column the table
  * lacks leaves colname NULL: that field is then neither read nor written.
  */
 static void
-describe_column(Oid relid, Oid owner, const char *field, const char *colname, IngestColumn *col)
+describe_column(PlatformTable *ptab, const char *colname, IngestColumn *col)
 {
-	AttrNumber	attnum;
-	HeapTuple	tup;
-	Form_pg_attribute att;
+	Form_pg_attribute att = platform_column(ptab, colname);
 	Oid			infunc;
 	Oid			outfunc;
 	bool		isvarlena;
 
 	memset(col, 0, sizeof(*col));
-	col->field = field;
-	attnum = get_attnum(relid, colname);
-	if (attnum == InvalidAttrNumber)
+	col->field = colname;
+	if (att == NULL)
 		return;
 
-	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for attribute %d of relation %u", attnum, relid);
-	att = (Form_pg_attribute) GETSTRUCT(tup);
 	col->colname = MemoryContextStrdup(target_cxt, colname);
-	col->attnum = attnum;
+	col->attnum = att->attnum;
 	col->typid = att->atttypid;
 	col->typmod = att->atttypmod;
 	col->notnull = att->attnotnull;
-	ReleaseSysCache(tup);
-	col->owner = owner;
+	col->owner = ptab->owner;
 
 	get_typlenbyvalalign(col->typid, &col->typlen, &col->typbyval, &col->typalign);
 	col->arraytypid = get_array_type(col->typid);
@@ -154,7 +128,7 @@ describe_column(Oid relid, Oid owner, const char *field, const char *colname, In
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("column \"%s\" of relation \"%s\" has a type without an array type",
-						colname, get_rel_name(relid)),
+						colname, ptab->relname),
 				 errdetail("The ingestion writes each column through an array of its type.")));
 	getTypeInputInfo(col->typid, &infunc, &col->ioparam);
 	fmgr_info_cxt(infunc, &col->infunc, target_cxt);
@@ -227,20 +201,22 @@ describe_column(Oid relid, Oid owner, const char *field, const char *colname, In
 }
 
 /*
- * Describe one observability table (traces or observations).
+ * Describe one observability table (traces or observations) for the
+ * converters and the merge.
  */
 static void
-describe_table(IngestTable *tab, Oid relid, const char *const *columns, int nfields)
+describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns, int nfields)
 {
 	int			i;
 
 	memset(tab, 0, sizeof(*tab));
-	tab->relid = relid;
-	tab->owner = rel_owner(relid);
+	tab->relid = ptab->relid;
+	tab->owner = ptab->owner;
+	tab->generation = ptab->generation;
 	tab->nfields = nfields;
 	for (i = 0; i < nfields; i++)
 	{
-		describe_column(relid, tab->owner, columns[i], columns[i], &tab->cols[i]);
+		describe_column(ptab, columns[i], &tab->cols[i]);
 		if (tab->cols[i].colname)
 		{
 			tab->written[tab->nwritten++] = i;
@@ -249,88 +225,20 @@ describe_table(IngestTable *tab, Oid relid, const char *const *columns, int nfie
 				tab->readcols[tab->nread++] = i;
 		}
 	}
-	if (tab->cols[0].colname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("relation \"%s\" has no column \"id\"", get_rel_name(relid))));
 
 	/*
 	 * The merge reads the stored row of each entity through this index, and
 	 * the upsert's ON CONFLICT (id) needs it too.
 	 */
-	tab->id_index = ingest_unique_index(relid, 1, &tab->cols[0].attnum);
+	tab->id_index = ptab->id_index;
 	if (!OidIsValid(tab->id_index))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("relation \"%s\" has no unique index on its column \"id\"",
-						get_rel_name(relid)),
+				 errmsg("relation \"%s.%s\" has no unique index on its column \"id\"",
+						ptab->schema, ptab->relname),
 				 errdetail("Ingestion finds stored rows through a valid, non-partial, unique btree index on \"id\" alone, in a table that is not partitioned."),
 				 errhint("CREATE UNIQUE INDEX ON %s (id), or make \"id\" the primary key.",
-						 quote_identifier(get_rel_name(relid)))));
-}
-
-/*
- * A valid, immediate, non-partial unique btree index of a plain table whose
- * key columns are exactly attnums (in that order), or InvalidOid.
- */
-Oid
-ingest_unique_index(Oid relid, int nkeys, const AttrNumber *attnums)
-{
-	Relation	rel = table_open(relid, AccessShareLock);
-	Oid			found = InvalidOid;
-	ListCell   *lc;
-
-	if (rel->rd_rel->relkind == RELKIND_RELATION)
-	{
-		List	   *indexes = RelationGetIndexList(rel);
-
-		foreach(lc, indexes)
-		{
-			Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
-			Form_pg_index ind = irel->rd_index;
-			bool		match;
-			int			k;
-
-			match = ind->indisunique && ind->indisvalid && ind->indimmediate &&
-				ind->indnkeyatts == nkeys && irel->rd_rel->relam == BTREE_AM_OID &&
-				RelationGetIndexPredicate(irel) == NIL &&
-				RelationGetIndexExpressions(irel) == NIL;
-			for (k = 0; match && k < nkeys; k++)
-				match = (ind->indkey.values[k] == attnums[k]);
-			index_close(irel, AccessShareLock);
-			if (match)
-			{
-				found = lfirst_oid(lc);
-				break;
-			}
-		}
-		list_free(indexes);
-	}
-	table_close(rel, AccessShareLock);
-	return found;
-}
-
-/*
- * Look up a table of the target schema, taking the lock the ingestion
- * needs.  Taking the lock also processes pending invalidations, which may
- * mark the cached target stale.
- */
-static Oid
-lookup_table(Oid nspoid, const char *schema, const char *relname, LOCKMODE mode)
-{
-	Oid			relid = get_relname_relid(relname, nspoid);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s.%s\" does not exist", schema, relname),
-				 errhint("Set swisper.table_schema to the schema that holds the observability tables.")));
-	if (!swisper_is_table(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s.%s\" is not a table", schema, relname)));
-	LockRelationOid(relid, mode);
-	return relid;
+						 quote_identifier(ptab->relname))));
 }
 
 /*
@@ -340,12 +248,10 @@ lookup_table(Oid nspoid, const char *schema, const char *relname, LOCKMODE mode)
 IngestTarget *
 ingest_target_get(void)
 {
-	const char *schema = swisper_table_schema ? swisper_table_schema : "public";
-	Oid			nspoid;
+	PlatformTable *projects;
+	PlatformTable *traces;
+	PlatformTable *observations;
 	Oid			extnsp;
-	Oid			projects;
-	Oid			traces;
-	Oid			observations;
 
 	if (!callbacks_registered)
 	{
@@ -355,26 +261,18 @@ ingest_target_get(void)
 		callbacks_registered = true;
 	}
 
-	nspoid = get_namespace_oid(schema, true);
-	if (!OidIsValid(nspoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_SCHEMA),
-				 errmsg("schema \"%s\" named by swisper.table_schema does not exist", schema)));
-	projects = lookup_table(nspoid, schema, "projects", AccessShareLock);
-	traces = lookup_table(nspoid, schema, "traces", RowExclusiveLock);
-	observations = lookup_table(nspoid, schema, "observations", RowExclusiveLock);
-
+	projects = platform_table(PLATFORM_PROJECTS, AccessShareLock, NULL);
+	traces = platform_table(PLATFORM_TRACES, RowExclusiveLock, NULL);
+	observations = platform_table(PLATFORM_OBSERVATIONS, RowExclusiveLock, NULL);
 	extnsp = get_namespace_oid(SWISPER_SCHEMA_NAME, false);
 
-	if (target.valid && strcmp(target.schema, schema) == 0 &&
-		target.projects_relid == projects &&
-		target.tables[IK_TRACE].relid == traces &&
-		target.tables[IK_OBS].relid == observations &&
+	if (target.valid &&
+		target.tables[IK_TRACE].generation == traces->generation &&
+		target.tables[IK_OBS].generation == observations->generation &&
 		state_relid == get_relname_relid("ingest_merge_state", extnsp))
 		return &target;
 
 	/* Rebuild. */
-	free_plan(&target.project_plan);
 	free_plan(&target.tables[IK_TRACE].upsert_plan);
 	free_plan(&target.tables[IK_OBS].upsert_plan);
 	if (target_cxt == NULL)
@@ -384,10 +282,8 @@ ingest_target_get(void)
 		MemoryContextReset(target_cxt);
 	memset(&target, 0, sizeof(target));
 
-	target.schema = MemoryContextStrdup(target_cxt, schema);
-	target.projects_relid = projects;
-	describe_column(projects, rel_owner(projects), "project_id", "id", &target.project_id_col);
-	target.projects_has_deleted_at = (get_attnum(projects, "deleted_at") != InvalidAttrNumber);
+	target.schema = MemoryContextStrdup(target_cxt, traces->schema);
+	target.projects = projects;
 	describe_table(&target.tables[IK_TRACE], traces, trace_columns, TF_COUNT);
 	describe_table(&target.tables[IK_OBS], observations, obs_columns, OF_COUNT);
 	state_relid = get_relname_relid("ingest_merge_state", extnsp);
@@ -400,7 +296,7 @@ ingest_target_get(void)
 	{
 		AttrNumber	statekey[2] = {1, 2};
 
-		target.state_index = ingest_unique_index(state_relid, 2, statekey);
+		target.state_index = platform_unique_index(state_relid, 2, statekey);
 		if (!OidIsValid(target.state_index))
 			elog(ERROR, "the primary key of %s.ingest_merge_state is missing", SWISPER_SCHEMA_NAME);
 	}
@@ -409,32 +305,18 @@ ingest_target_get(void)
 }
 
 /*
- * Prepare and keep one plan.  The look-ups (= ANY of the batch's keys) are
- * planned for each call (CURSOR_OPT_CUSTOM_PLAN): a generic plan made while
- * a table was small would keep scanning it sequentially as it grows.
+ * Prepare and keep one plan.
  */
 static SPIPlanPtr
-keep_plan_opts(const char *sql, int nargs, Oid *argtypes, int opts)
+keep_plan(const char *sql, int nargs, Oid *argtypes)
 {
-	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, opts);
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	return plan;
-}
-
-static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *argtypes)
-{
-	return keep_plan_opts(sql, nargs, argtypes, 0);
-}
-
-static SPIPlanPtr
-keep_lookup_plan(const char *sql, int nargs, Oid *argtypes)
-{
-	return keep_plan_opts(sql, nargs, argtypes, CURSOR_OPT_CUSTOM_PLAN);
 }
 
 /*
@@ -480,21 +362,6 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 void
 ingest_target_prepare_plans(IngestTarget *t)
 {
-	Oid			argtypes[1];
-	StringInfoData sql;
-
-	if (t->project_plan == NULL)
-	{
-		initStringInfo(&sql);
-		appendStringInfo(&sql, "SELECT p.%s::pg_catalog.text, %s FROM %s.projects p"
-						 " WHERE p.%s::pg_catalog.text = ANY ($1) FOR KEY SHARE OF p",
-						 quote_identifier(t->project_id_col.colname),
-						 t->projects_has_deleted_at ? "p.deleted_at IS NOT NULL" : "false",
-						 quote_identifier(t->schema),
-						 quote_identifier(t->project_id_col.colname));
-		argtypes[0] = TEXTARRAYOID;
-		t->project_plan = keep_lookup_plan(sql.data, 1, argtypes);
-	}
 	prepare_table_plans(t, &t->tables[IK_TRACE], 't', "traces");
 	prepare_table_plans(t, &t->tables[IK_OBS], 'o', "observations");
 }

@@ -59,6 +59,8 @@
 
 #include "swisper_ext.h"
 #include "heartbeat.h"
+#include "platform.h"
+#include "project_status.h"
 
 #define WORKER_NAME				"swisper heartbeat worker"
 #define WORKER_ERROR_DELAY_MS	5000
@@ -67,6 +69,9 @@
 
 char	   *heartbeat_worker_database = NULL;
 int			heartbeat_check_interval_ms = 1000;
+
+/* The problem with the projects table last reported, or NULL. */
+static char *worker_problem = NULL;
 
 /* The tick's index of the registry copy, by project id. */
 typedef struct SnapshotRef
@@ -93,7 +98,14 @@ typedef struct TickWrites
 static void worker_detach(int code, Datum arg);
 static bool worker_tick_guarded(MemoryContext loop_context);
 static void worker_tick(void);
-static void tick_publish(HTAB *registry, TimestampTz now, Oid projects_nsp);
+static void worker_report_problem(PlatformProblem *problem);
+static void tick_publish(HTAB *registry, TimestampTz now, PlatformTable *projects);
+static void tick_classify(TickWrites *w, HTAB *registry, PlatformProject *project,
+						  ConnectionRow *row, TimestampTz now);
+static bool newer_text(const char **value, const char *registry_value);
+static void tick_write(TickWrites *w, TimestampTz now);
+static void tick_forget_gone(ConnectionRow *rows, int nrows, PlatformProject *list,
+							 int nprojects);
 static void add_write(TickWrites *w, const char *project_id, HeartbeatStatus status,
 					  TimestampTz last_seen, TimestampTz last_heartbeat,
 					  TimestampTz connected_since, const char *environment,
@@ -255,15 +267,45 @@ worker_tick_guarded(MemoryContext loop_context)
 }
 
 /*
+ * Report the state of the platform's projects table when it changes: a
+ * WARNING when the worker cannot serve (once, not every tick), a LOG line
+ * when it serves again.  problem NULL: the table can be served.
+ */
+static void
+worker_report_problem(PlatformProblem *problem)
+{
+	if (problem == NULL)
+	{
+		if (worker_problem != NULL)
+		{
+			ereport(LOG,
+					(errmsg("%s serves connection status again", WORKER_NAME)));
+			pfree(worker_problem);
+			worker_problem = NULL;
+		}
+		return;
+	}
+	if (worker_problem != NULL && strcmp(worker_problem, problem->message) == 0)
+		return;
+	ereport(WARNING,
+			(errcode(problem->sqlerrcode),
+			 errmsg("%s cannot publish connection status: %s", WORKER_NAME, problem->message),
+			 errdetail("It checks again every swisper.check_interval and serves again by itself once this is fixed."),
+			 problem->hint ? errhint("%s", problem->hint) : 0));
+	if (worker_problem != NULL)
+		pfree(worker_problem);
+	worker_problem = MemoryContextStrdup(TopMemoryContext, problem->message);
+}
+
+/*
  * One tick, in one transaction.
  */
 static void
 worker_tick(void)
 {
-	Oid			ext;
-	Oid			projects;
+	PlatformTable *projects;
+	PlatformProblem problem;
 	Oid			status_table;
-	Oid			projects_nsp;
 	HeartbeatSnapshot *snap;
 	int			nsnap;
 	HTAB	   *registry;
@@ -279,8 +321,7 @@ worker_tick(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 
 	/* Idle until the extension exists here and the server is a primary. */
-	ext = get_extension_oid(SWISPER_EXTENSION_NAME, true);
-	if (!OidIsValid(ext) || RecoveryInProgress())
+	if (!OidIsValid(get_extension_oid(SWISPER_EXTENSION_NAME, true)) || RecoveryInProgress())
 	{
 		PopActiveSnapshot();
 		CommitTransactionCommand();
@@ -289,24 +330,21 @@ worker_tick(void)
 
 	/*
 	 * Look the tables up by name and lock them for the tick, projects first;
-	 * a DROP waits for the tick to end.  When either is missing there is
-	 * nothing to do.
+	 * a DROP waits for the tick to end.  A projects table that cannot be
+	 * served is reported once and checked again next tick; without the
+	 * status table (the extension is being dropped) there is nothing to do.
 	 */
-	projects = RangeVarGetRelid(makeRangeVar(swisper_table_schema, "projects", -1),
-								AccessShareLock, true);
-	/* a view named projects would run its functions as this superuser */
-	if (OidIsValid(projects) && !swisper_is_table(projects))
-		projects = InvalidOid;
-	status_table = OidIsValid(projects) ?
-		RangeVarGetRelid(makeRangeVar(SWISPER_SCHEMA_NAME, HEARTBEAT_STATUS_TABLE, -1),
-						 RowExclusiveLock, true) : InvalidOid;
-	if (!OidIsValid(projects) || !OidIsValid(status_table))
+	projects = platform_table(PLATFORM_PROJECTS, AccessShareLock, &problem);
+	status_table = RangeVarGetRelid(makeRangeVar(SWISPER_SCHEMA_NAME, HEARTBEAT_STATUS_TABLE, -1),
+									RowExclusiveLock, true);
+	if (OidIsValid(status_table))
+		worker_report_problem(projects ? NULL : &problem);
+	if (projects == NULL || !OidIsValid(status_table))
 	{
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 		return;
 	}
-	projects_nsp = get_rel_namespace(projects);
 
 	pgstat_report_activity(STATE_RUNNING, "swisper heartbeat tick");
 	now = GetCurrentTimestamp();
@@ -331,7 +369,7 @@ worker_tick(void)
 	}
 
 	SPI_connect();
-	tick_publish(registry, now, projects_nsp);
+	tick_publish(registry, now, projects);
 	SPI_finish();
 
 	PopActiveSnapshot();
@@ -348,187 +386,209 @@ worker_tick(void)
 }
 
 /*
- * The newer of a timestamp from the registry (0 = none) and one from the
- * table (isnull = none); 0 when neither.
+ * Classify every project, write the changes, queue the notifications and
+ * forget the projects that are gone.
+ *
+ * The status table is read before the projects: every row read then
+ * belongs to a project created before it, which the list, read later,
+ * shows unless it was deleted meanwhile.  So a row is never forgotten for
+ * a project too new to be in the list.
  */
-static TimestampTz
-newer(TimestampTz reg, Datum tbl, bool tbl_isnull)
+static void
+tick_publish(HTAB *registry, TimestampTz now, PlatformTable *projects)
 {
-	TimestampTz t = tbl_isnull ? 0 : DatumGetTimestampTz(tbl);
+	TickWrites	w;
+	ConnectionRow *rows;
+	PlatformProject *list;
+	int			nrows;
+	int			nprojects;
+	int			i;
 
-	return Max(reg, t);
+	rows = connection_rows_read(&nrows);
+	list = platform_projects_list(projects, false, &nprojects);
+
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < nprojects; i++)
+		tick_classify(&w, registry, &list[i],
+					  connection_row_find(rows, nrows, list[i].id), now);
+	tick_write(&w, now);
+	tick_forget_gone(rows, nrows, list, nprojects);
 }
 
 /*
- * Classify every project, write the changes and queue the notifications.
+ * The status of one project from the registry's copy and its row of the
+ * status table (NULL: none); a write when the status changed or the
+ * registry moved past the row, and a notification when the status changed.
  */
 static void
-tick_publish(HTAB *registry, TimestampTz now, Oid projects_nsp)
+tick_classify(TickWrites *w, HTAB *registry, PlatformProject *project, ConnectionRow *row,
+			  TimestampTz now)
 {
-	const char *schema = quote_identifier(get_namespace_name(projects_nsp));
-	char	   *sql;
-	TickWrites	w;
-	uint64		row;
-	int			ret;
 	int64		stale_us = (int64) heartbeat_stale_after_ms * 1000;
+	TimestampTz tbl_last_seen = row ? row->last_seen : 0;
+	TimestampTz tbl_heartbeat = row ? row->last_heartbeat : 0;
+	TimestampTz tbl_since = row ? row->connected_since : 0;
+	const char *old_status = row ? row->status : NULL;
+	const char *environment = row ? row->environment : NULL;
+	const char *app_version = row ? row->app_version : NULL;
+	const char *sdk_version = row ? row->sdk_version : NULL;
+	HeartbeatSnapshot *reg = NULL;
+	TimestampTz last_seen;
+	TimestampTz last_heartbeat;
+	TimestampTz since = tbl_since;
+	HeartbeatStatus status;
+	bool		changed;
+	bool		moved = false;
 
-	sql = psprintf("SELECT p.id::text, p.tracing_enabled IS NOT FALSE, c.status, c.last_seen,"
-				   "       c.last_heartbeat, c.connected_since, c.environment, c.app_version,"
-				   "       c.sdk_version"
-				   "  FROM %s.projects p"
-				   "  LEFT JOIN " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " c"
-				   "         ON c.project_id = p.id::text"
-				   " WHERE p.deleted_at IS NULL",
-				   schema);
-	ret = SPI_execute(sql, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-
-	memset(&w, 0, sizeof(w));
-	for (row = 0; row < SPI_processed; row++)
+	if (strlen(project->id) < HEARTBEAT_PROJECT_ID_LEN)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[row];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *project_id = SPI_getvalue(tup, desc, 1);
-		bool		isnull;
-		bool		enabled = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
-		char	   *old_status = SPI_getvalue(tup, desc, 3);
-		bool		tbl_seen_null;
-		Datum		tbl_seen = SPI_getbinval(tup, desc, 4, &tbl_seen_null);
-		bool		tbl_hb_null;
-		Datum		tbl_hb = SPI_getbinval(tup, desc, 5, &tbl_hb_null);
-		bool		tbl_since_null;
-		Datum		tbl_since = SPI_getbinval(tup, desc, 6, &tbl_since_null);
-		char	   *environment = SPI_getvalue(tup, desc, 7);
-		char	   *app_version = SPI_getvalue(tup, desc, 8);
-		char	   *sdk_version = SPI_getvalue(tup, desc, 9);
-		HeartbeatSnapshot *reg = NULL;
-		TimestampTz tbl_last_seen = tbl_seen_null ? 0 : DatumGetTimestampTz(tbl_seen);
-		TimestampTz last_seen;
-		TimestampTz last_heartbeat;
-		TimestampTz since = tbl_since_null ? 0 : DatumGetTimestampTz(tbl_since);
-		HeartbeatStatus status;
-		bool		changed;
-		bool		moved = false;
+		SnapshotRef *ref = hash_search(registry, project->id, HASH_FIND, NULL);
 
-		if (strlen(project_id) < HEARTBEAT_PROJECT_ID_LEN)
-		{
-			SnapshotRef *ref = hash_search(registry, project_id, HASH_FIND, NULL);
+		reg = ref ? ref->snap : NULL;
+	}
+	if (reg)
+		reg->validated = true;
 
-			reg = ref ? ref->snap : NULL;
-		}
-		if (reg)
-			reg->validated = true;
+	last_seen = Max(reg ? reg->last_seen : 0, tbl_last_seen);
+	last_heartbeat = Max(reg ? reg->last_heartbeat : 0, tbl_heartbeat);
 
-		last_seen = newer(reg ? reg->last_seen : 0, tbl_seen, tbl_seen_null);
-		last_heartbeat = newer(reg ? reg->last_heartbeat : 0, tbl_hb, tbl_hb_null);
-
-		if (reg)
-		{
-			/*
-			 * The registry's run of sightings continues the table's when it
-			 * started less than stale_after after the persisted last_seen
-			 * (after a restart the registry starts afresh).
-			 */
-			if (reg->connected_since != 0 &&
-				!(since != 0 && tbl_last_seen != 0 &&
-				  reg->connected_since - tbl_last_seen < stale_us &&
-				  reg->connected_since >= since))
-				since = reg->connected_since;
-			moved = reg->last_seen > tbl_last_seen ||
-				reg->last_heartbeat > (tbl_hb_null ? 0 : DatumGetTimestampTz(tbl_hb));
-			if (reg->environment[0] &&
-				(environment == NULL || strcmp(environment, reg->environment) != 0))
-			{
-				environment = reg->environment;
-				moved = true;
-			}
-			if (reg->app_version[0] &&
-				(app_version == NULL || strcmp(app_version, reg->app_version) != 0))
-			{
-				app_version = reg->app_version;
-				moved = true;
-			}
-			if (reg->sdk_version[0] &&
-				(sdk_version == NULL || strcmp(sdk_version, reg->sdk_version) != 0))
-			{
-				sdk_version = reg->sdk_version;
-				moved = true;
-			}
-		}
-
-		status = heartbeat_classify(enabled, last_seen != 0, last_seen, now);
-		if (status == HEARTBEAT_DISCONNECTED || status == HEARTBEAT_NEVER_SEEN ||
-			status == HEARTBEAT_DISABLED)
-			since = 0;
-		else if (since == 0)
-			since = last_seen;
-
-		changed = (old_status == NULL || strcmp(old_status, heartbeat_status_name(status)) != 0);
-		if (!changed && !moved &&
-			since == (tbl_since_null ? 0 : DatumGetTimestampTz(tbl_since)))
-			continue;
-
-		add_write(&w, project_id, status, last_seen, last_heartbeat, since,
-				  environment, app_version, sdk_version, changed);
-		if (changed)
-			notify_change(project_id, status, old_status, last_seen, since,
-						  environment, app_version, sdk_version, now);
+	if (reg)
+	{
+		/*
+		 * The registry's run of sightings continues the table's when it
+		 * started less than stale_after after the persisted last_seen (after
+		 * a restart the registry starts afresh).
+		 */
+		if (reg->connected_since != 0 &&
+			!(since != 0 && tbl_last_seen != 0 &&
+			  reg->connected_since - tbl_last_seen < stale_us &&
+			  reg->connected_since >= since))
+			since = reg->connected_since;
+		moved = reg->last_seen > tbl_last_seen || reg->last_heartbeat > tbl_heartbeat;
+		moved |= newer_text(&environment, reg->environment);
+		moved |= newer_text(&app_version, reg->app_version);
+		moved |= newer_text(&sdk_version, reg->sdk_version);
 	}
 
-	if (w.count > 0)
-	{
-		static const char *upsert =
-			"INSERT INTO " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " AS c"
-			" (project_id, status, last_seen, last_heartbeat, connected_since,"
-			"  environment, app_version, sdk_version, status_changed_at, updated_at)"
-			" SELECT u.project_id, u.status, u.last_seen, u.last_heartbeat, u.connected_since,"
-			"        u.environment, u.app_version, u.sdk_version,"
-			"        CASE WHEN u.changed THEN $10 END, $10"
-			"   FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-			"        AS u(project_id, status, last_seen, last_heartbeat, connected_since,"
-			"             environment, app_version, sdk_version, changed)"
-			" ON CONFLICT (project_id) DO UPDATE SET"
-			"  status = excluded.status,"
-			"  last_seen = GREATEST(c.last_seen, excluded.last_seen),"
-			"  last_heartbeat = GREATEST(c.last_heartbeat, excluded.last_heartbeat),"
-			"  connected_since = excluded.connected_since,"
-			"  environment = COALESCE(excluded.environment, c.environment),"
-			"  app_version = COALESCE(excluded.app_version, c.app_version),"
-			"  sdk_version = COALESCE(excluded.sdk_version, c.sdk_version),"
-			"  status_changed_at = COALESCE(excluded.status_changed_at, c.status_changed_at),"
-			"  updated_at = excluded.updated_at";
-		Oid			argtypes[WORKER_UPSERT_ARGS] = {TEXTARRAYOID, TEXTARRAYOID,
-			TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
-		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID};
-		Datum		values[WORKER_UPSERT_ARGS];
-		MemoryContext cxt = CurrentMemoryContext;
+	status = heartbeat_classify(project->tracing_enabled, last_seen != 0, last_seen, now);
+	if (status == HEARTBEAT_DISCONNECTED || status == HEARTBEAT_NEVER_SEEN ||
+		status == HEARTBEAT_DISABLED)
+		since = 0;
+	else if (since == 0)
+		since = last_seen;
 
-		values[0] = makeArrayResult(w.project_id, cxt);
-		values[1] = makeArrayResult(w.status, cxt);
-		values[2] = makeArrayResult(w.last_seen, cxt);
-		values[3] = makeArrayResult(w.last_heartbeat, cxt);
-		values[4] = makeArrayResult(w.connected_since, cxt);
-		values[5] = makeArrayResult(w.environment, cxt);
-		values[6] = makeArrayResult(w.app_version, cxt);
-		values[7] = makeArrayResult(w.sdk_version, cxt);
-		values[8] = makeArrayResult(w.changed, cxt);
-		values[9] = TimestampTzGetDatum(now);
+	changed = (old_status == NULL || strcmp(old_status, heartbeat_status_name(status)) != 0);
+	if (!changed && !moved && since == tbl_since)
+		return;
 
-		ret = SPI_execute_with_args(upsert, WORKER_UPSERT_ARGS, argtypes, values, NULL,
-									false, 0);
-		if (ret != SPI_OK_INSERT)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-	}
+	add_write(w, project->id, status, last_seen, last_heartbeat, since,
+			  environment, app_version, sdk_version, changed);
+	if (changed)
+		notify_change(project->id, status, old_status, last_seen, since,
+					  environment, app_version, sdk_version, now);
+}
 
-	/* Rows of projects that were deleted (or soft-deleted) go. */
-	sql = psprintf("DELETE FROM " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " c"
-				   " WHERE NOT EXISTS (SELECT 1 FROM %s.projects p"
-				   "                    WHERE p.id::text = c.project_id AND p.deleted_at IS NULL)",
-				   schema);
-	ret = SPI_execute(sql, false, 0);
+/*
+ * A detail the registry holds (empty: none) replaces the table's value
+ * when it differs; true when it did.
+ */
+static bool
+newer_text(const char **value, const char *registry_value)
+{
+	if (registry_value[0] == '\0' ||
+		(*value != NULL && strcmp(*value, registry_value) == 0))
+		return false;
+	*value = registry_value;
+	return true;
+}
+
+/*
+ * Upsert the rows of w into the status table, in one statement.
+ */
+static void
+tick_write(TickWrites *w, TimestampTz now)
+{
+	static const char *upsert =
+		"INSERT INTO " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE " AS c"
+		" (project_id, status, last_seen, last_heartbeat, connected_since,"
+		"  environment, app_version, sdk_version, status_changed_at, updated_at)"
+		" SELECT u.project_id, u.status, u.last_seen, u.last_heartbeat, u.connected_since,"
+		"        u.environment, u.app_version, u.sdk_version,"
+		"        CASE WHEN u.changed THEN $10 END, $10"
+		"   FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+		"        AS u(project_id, status, last_seen, last_heartbeat, connected_since,"
+		"             environment, app_version, sdk_version, changed)"
+		" ON CONFLICT (project_id) DO UPDATE SET"
+		"  status = excluded.status,"
+		"  last_seen = GREATEST(c.last_seen, excluded.last_seen),"
+		"  last_heartbeat = GREATEST(c.last_heartbeat, excluded.last_heartbeat),"
+		"  connected_since = excluded.connected_since,"
+		"  environment = COALESCE(excluded.environment, c.environment),"
+		"  app_version = COALESCE(excluded.app_version, c.app_version),"
+		"  sdk_version = COALESCE(excluded.sdk_version, c.sdk_version),"
+		"  status_changed_at = COALESCE(excluded.status_changed_at, c.status_changed_at),"
+		"  updated_at = excluded.updated_at";
+	Oid			argtypes[WORKER_UPSERT_ARGS] = {TEXTARRAYOID, TEXTARRAYOID,
+		TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
+	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID};
+	Datum		values[WORKER_UPSERT_ARGS];
+	MemoryContext cxt = CurrentMemoryContext;
+	int			ret;
+
+	if (w->count == 0)
+		return;
+	values[0] = makeArrayResult(w->project_id, cxt);
+	values[1] = makeArrayResult(w->status, cxt);
+	values[2] = makeArrayResult(w->last_seen, cxt);
+	values[3] = makeArrayResult(w->last_heartbeat, cxt);
+	values[4] = makeArrayResult(w->connected_since, cxt);
+	values[5] = makeArrayResult(w->environment, cxt);
+	values[6] = makeArrayResult(w->app_version, cxt);
+	values[7] = makeArrayResult(w->sdk_version, cxt);
+	values[8] = makeArrayResult(w->changed, cxt);
+	values[9] = TimestampTzGetDatum(now);
+
+	ret = SPI_execute_with_args(upsert, WORKER_UPSERT_ARGS, argtypes, values, NULL, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+}
+
+static int
+cmp_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * Delete the status rows of projects that are gone or soft-deleted: the
+ * rows read (sorted by project id) whose project is not in the list.
+ */
+static void
+tick_forget_gone(ConnectionRow *rows, int nrows, PlatformProject *list, int nprojects)
+{
+	char	  **live = palloc(sizeof(char *) * (nprojects + 1));
+	ArrayBuildState *gone = NULL;
+	Oid			argtype = TEXTARRAYOID;
+	Datum		arg;
+	int			i;
+	int			ret;
+
+	for (i = 0; i < nprojects; i++)
+		live[i] = list[i].id;
+	qsort(live, nprojects, sizeof(char *), cmp_cstring_ptr);
+	for (i = 0; i < nrows; i++)
+		if (bsearch(&rows[i].project_id, live, nprojects, sizeof(char *), cmp_cstring_ptr) == NULL)
+			gone = accumArrayResult(gone, CStringGetTextDatum(rows[i].project_id), false,
+									TEXTOID, CurrentMemoryContext);
+	if (gone == NULL)
+		return;
+
+	arg = makeArrayResult(gone, CurrentMemoryContext);
+	ret = SPI_execute_with_args("DELETE FROM " SWISPER_SCHEMA_NAME "." HEARTBEAT_STATUS_TABLE
+								" WHERE project_id = ANY ($1)",
+								1, &argtype, &arg, NULL, false, 0);
 	if (ret != SPI_OK_DELETE)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 }
 
 /*

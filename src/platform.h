@@ -1,0 +1,134 @@
+/*-------------------------------------------------------------------------
+ *
+ * platform.h
+ *	  The platform's own tables -- projects, traces, observations -- as the
+ *	  extension finds them: one description that ingestion, heartbeats, the
+ *	  worker, health() and the status view all use.
+ *
+ * The tables belong to the application and stand at whatever migration the
+ * database reached, so nothing about them is assumed: each is looked up by
+ * name in the schema swisper.table_schema, and its description (owner,
+ * columns, unique index on id) is read from the catalog and cached until a
+ * relcache invalidation names it.  A table that cannot be used is reported
+ * with one SQLSTATE per cause, the same everywhere:
+ *
+ *	3F000 invalid_schema_name	the schema does not exist
+ *	42P01 undefined_table		the table does not exist
+ *	42809 wrong_object_type		a view or other relation stands in its place
+ *	42703 undefined_column		a column the caller truly needs is missing
+ *
+ * Columns a feature only uses when present are optional everywhere; for
+ * projects: tracing_enabled (absent: tracing is enabled), deleted_at
+ * (absent: nothing is soft-deleted) and name.
+ *
+ * Everything that reads these tables' rows with elevated rights (the
+ * worker's superuser, a SECURITY DEFINER function) runs the read as the
+ * table's owner in a security-restricted operation: casts, operators,
+ * functions, RLS policies and triggers of those tables are the owner's code
+ * and run with the owner's rights, never with the caller's.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SWISPER_PLATFORM_H
+#define SWISPER_PLATFORM_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "datatype/timestamp.h"
+#include "storage/lockdefs.h"
+
+typedef enum PlatformRel
+{
+	PLATFORM_PROJECTS,
+	PLATFORM_TRACES,
+	PLATFORM_OBSERVATIONS,
+	PLATFORM_NRELS
+} PlatformRel;
+
+/* One table, as the catalog describes it. */
+typedef struct PlatformTable
+{
+	PlatformRel which;
+	const char *relname;
+	char	   *schema;			/* swisper.table_schema when described */
+	Oid			relid;
+	Oid			owner;
+	TupleDesc	tupdesc;		/* a copy: which columns exist, their types */
+	AttrNumber	id_attnum;
+	Oid			id_index;		/* unique btree index on id alone, or InvalidOid */
+	uint64		generation;		/* new for every rebuilt description */
+} PlatformTable;
+
+/* Why a table cannot be used: what platform_table() would have raised. */
+typedef struct PlatformProblem
+{
+	int			sqlerrcode;		/* 0: no problem */
+	char	   *message;
+	char	   *hint;
+} PlatformProblem;
+
+/* A project that is not soft-deleted, as platform_projects_list() reads it. */
+typedef struct PlatformProject
+{
+	char	   *id;
+	char	   *name;			/* NULL when not asked for, absent or NULL */
+	bool		tracing_enabled;
+} PlatformProject;
+
+/* The user and security context saved by platform_become_owner(). */
+typedef struct PlatformSavedUser
+{
+	Oid			userid;
+	int			sec_context;
+} PlatformSavedUser;
+
+/*
+ * The description of one table, locked in lockmode.  When the table cannot
+ * be used: with problem NULL, raise the error; else fill *problem and return
+ * NULL.
+ */
+extern PlatformTable *platform_table(PlatformRel which, LOCKMODE lockmode,
+									 PlatformProblem *problem);
+
+/* The attribute named colname, or NULL when the table lacks it. */
+extern Form_pg_attribute platform_column(PlatformTable *tab, const char *colname);
+
+/* Raise undefined_column unless the table has colname; returns it. */
+extern Form_pg_attribute platform_required_column(PlatformTable *tab, const char *colname,
+												  const char *needed_for);
+
+/*
+ * A valid, immediate, non-partial unique btree index of a plain table whose
+ * key columns are exactly attnums (in that order), or InvalidOid.
+ */
+extern Oid	platform_unique_index(Oid relid, int nkeys, const AttrNumber *attnums);
+
+/* Run as the table's owner in a security-restricted operation, and back. */
+extern void platform_become_owner(Oid owner, PlatformSavedUser *saved);
+extern void platform_restore_user(const PlatformSavedUser *saved);
+
+/*
+ * Every project that is not soft-deleted, ordered by id, read as the
+ * owner of projects.  with_names: also read the name column.
+ */
+extern PlatformProject *platform_projects_list(PlatformTable *projects, bool with_names,
+											   int *count);
+
+/*
+ * Look up the projects whose ids are in ids (n distinct strings), as the
+ * owner of projects; lock: FOR KEY SHARE, so that a project found cannot be
+ * deleted before the transaction ends.  Sets found[i] and deleted[i].
+ */
+extern void platform_projects_lookup(PlatformTable *projects, char **ids, int n, bool lock,
+									 bool *found, bool *deleted);
+
+/*
+ * The number of traces per project whose "timestamp" falls on the current
+ * UTC day, as the owner of traces: counts[i] for projects[i] (ids as
+ * platform_projects_list() returns them).  Returns false, and counts
+ * nothing, when traces or its project_id or "timestamp" is missing.
+ */
+extern bool platform_traces_today(PlatformProject *projects, int nprojects, int64 *counts);
+
+#endif							/* SWISPER_PLATFORM_H */
