@@ -189,6 +189,56 @@ COMMENT ON FUNCTION @extschema@.traces_table() IS
 'The traces table in swisper.observability_schema(), or an error when it is missing or not a table';
 
 --
+-- swisper.refuse_owner_checks(): changing the type of traces.user_id makes
+-- PostgreSQL re-check every CHECK constraint over the column, as the user
+-- who runs ALTER TABLE: a superuser, here.  A constraint that calls the
+-- table owner's own functions or operators would run them with those
+-- rights (index expressions are safe: PostgreSQL builds indexes as the
+-- table's owner in a security-restricted operation).  Such a constraint is
+-- named and refused before anything changes, unless the owner is the
+-- caller or a superuser anyway.
+--
+CREATE FUNCTION @extschema@.refuse_owner_checks(tbl regclass, what text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	owner	oid;
+	names	text;
+BEGIN
+	SELECT c.relowner INTO owner FROM pg_catalog.pg_class c WHERE c.oid = tbl;
+	IF owner = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+	   OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
+		RETURN;
+	END IF;
+	SELECT string_agg(DISTINCT pg_catalog.quote_ident(c.conname), ', ') INTO names
+	  FROM pg_catalog.pg_constraint c
+	  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attname = 'user_id'
+	  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+								 AND d.objid = c.oid
+	 WHERE c.conrelid = tbl AND c.contype = 'c' AND a.attnum = ANY (c.conkey)
+	   AND d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)
+	   AND d.refobjid >= 16384
+	   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend e
+					    WHERE e.classid = d.refclassid AND e.objid = d.refobjid AND e.deptype = 'e'
+						  AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
+						  AND e.refobjid = (SELECT x.oid FROM pg_catalog.pg_extension x
+											 WHERE x.extname = 'swisper_ext'));
+	IF names IS NOT NULL THEN
+		RAISE EXCEPTION 'cannot %: CHECK constraint % of % calls functions of its own', what, names, tbl::text
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Changing the column''s type re-checks the constraint as %s, a superuser, which would run functions that %s controls with those rights. Nothing has been changed.',
+								  current_user, pg_catalog.pg_get_userbyid(owner)),
+				  HINT = 'Drop the constraint, run the conversion, then create the constraint again as the table''s owner.';
+	END IF;
+END
+$$;
+
+COMMENT ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) IS
+'Raises insufficient_privilege when a CHECK constraint over traces.user_id calls functions or operators that are not built in, so that a type change would run the table owner''s code with the caller''s rights';
+
+--
 -- swisper.fix_user_id(): make traces.user_id what the platform needs.
 --
 -- 1. every foreign key on traces whose columns include user_id is dropped,
@@ -249,6 +299,7 @@ BEGIN
 	IF col.typ <> ext_type THEN
 		EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
 		locked := true;
+		PERFORM @extschema@.refuse_owner_checks(tbl, 'convert user_id to swisper.external_id');
 
 		-- What the type change cannot carry over: a view over the column,
 		-- and an index on it with an operator class of text (or uuid) only.
@@ -439,6 +490,7 @@ BEGIN
 	  FROM pg_catalog.pg_attribute a
 	 WHERE a.attrelid = tbl AND a.attname = 'user_id' AND NOT a.attisdropped;
 	IF typ = '@extschema@.external_id'::regtype THEN
+		PERFORM @extschema@.refuse_owner_checks(tbl, 'convert user_id back to text');
 		EXECUTE format('ALTER TABLE %s ALTER COLUMN user_id TYPE text USING user_id::text', tbl);
 		action := 'column changed';
 		detail := format('%s.user_id changed from swisper.external_id to text', tbl);
@@ -454,6 +506,7 @@ COMMENT ON FUNCTION @extschema@.release_user_id() IS
 REVOKE ALL ON FUNCTION @extschema@.create_missing_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.disown(regclass, oid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.traces_table() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.fix_user_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 

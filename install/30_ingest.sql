@@ -57,35 +57,12 @@ COMMENT ON FUNCTION @extschema@.update_observation(text, jsonb, text) IS
 
 -- Housekeeping: delete the merge state of entities whose rows are gone
 -- (deleted traces and observations).  Returns the number of rows removed.
+-- Which rows still exist is read as the owner of traces and observations.
 CREATE FUNCTION @extschema@.ingest_prune()
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    tschema text := @extschema@.observability_schema();
-    n1 bigint;
-    n2 bigint;
-    rel text;
-BEGIN
-    -- a view in their place would run its functions as this SECURITY DEFINER
-    FOREACH rel IN ARRAY ARRAY['traces', 'observations'] LOOP
-        IF (SELECT c.relkind FROM pg_catalog.pg_class c
-             WHERE c.relname = rel AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n
-                                                          WHERE n.nspname = tschema))
-           NOT IN ('r', 'p') THEN
-            RAISE EXCEPTION '"%.%" is not a table', tschema, rel USING ERRCODE = 'wrong_object_type';
-        END IF;
-    END LOOP;
-    EXECUTE format('DELETE FROM swisper.ingest_merge_state s WHERE s.entity_kind = ''t''
-                    AND NOT EXISTS (SELECT 1 FROM %I.traces t WHERE t.id::text = s.entity_id)', tschema);
-    GET DIAGNOSTICS n1 = ROW_COUNT;
-    EXECUTE format('DELETE FROM swisper.ingest_merge_state s WHERE s.entity_kind = ''o''
-                    AND NOT EXISTS (SELECT 1 FROM %I.observations o WHERE o.id::text = s.entity_id)', tschema);
-    GET DIAGNOSTICS n2 = ROW_COUNT;
-    RETURN n1 + n2;
-END
-$$;
+AS 'MODULE_PATHNAME', 'ingest_prune'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.ingest_prune() IS
     'Delete the merge state of deleted traces and observations; returns the number of rows removed';
 

@@ -464,20 +464,31 @@ subtest 'fix_user_id() by a superuser, a CHECK of the owner\'s on traces' => sub
 	$node->safe_psql('victim', 'SELECT swisper.release_user_id()');
 	owner_check_on_user_id();
 	my $offset = log_offset();
-	my ($ret, $out, $err) = $node->psql('victim', 'SELECT action FROM swisper.fix_user_id()');
+	my ($ret, $out, $err) = $node->psql('victim', 'SELECT action FROM swisper.fix_user_id()',
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
 	check_no_escalation('fix_user_id() (CHECK on traces)', $offset, 'victim');
-	is($ret, 0, 'fix_user_id(): answers') or diag($err);
-	is($out, 'column changed', 'fix_user_id(): converts traces.user_id');
+	isnt($ret, 0, 'fix_user_id(): refuses');
+	like($err, qr/42501.*cannot convert user_id to swisper\.external_id: CHECK constraint traces_user_id_ok/s,
+		'fix_user_id(): insufficient_privilege naming the constraint');
+	# the way through: drop it, convert, create it again as the owner
+	as_app('victim', 'ALTER TABLE public.traces DROP CONSTRAINT traces_user_id_ok');
+	is($node->safe_psql('victim', 'SELECT action FROM swisper.fix_user_id()'), 'column changed',
+		'fix_user_id(): converts traces.user_id once the constraint is gone');
 	reset_db('victim');
 };
 
 subtest 'release_user_id() by a superuser, a CHECK of the owner\'s on traces' => sub {
 	owner_check_on_user_id();
 	my $offset = log_offset();
-	my ($ret, $out, $err) = $node->psql('victim', 'SELECT action FROM swisper.release_user_id()');
+	my ($ret, $out, $err) = $node->psql('victim', 'SELECT action FROM swisper.release_user_id()',
+		extra_params => [ '-v', 'VERBOSITY=verbose' ]);
 	check_no_escalation('release_user_id() (CHECK on traces)', $offset, 'victim');
-	is($ret, 0, 'release_user_id(): answers') or diag($err);
-	is($out, 'column changed', 'release_user_id(): converts traces.user_id back to text');
+	isnt($ret, 0, 'release_user_id(): refuses');
+	like($err, qr/42501.*cannot convert user_id back to text: CHECK constraint traces_user_id_ok/s,
+		'release_user_id(): insufficient_privilege naming the constraint');
+	as_app('victim', 'ALTER TABLE public.traces DROP CONSTRAINT traces_user_id_ok');
+	is($node->safe_psql('victim', 'SELECT action FROM swisper.release_user_id()'), 'column changed',
+		'release_user_id(): converts traces.user_id back to text once the constraint is gone');
 	reset_db('victim');
 };
 
