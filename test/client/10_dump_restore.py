@@ -13,7 +13,10 @@ It is dumped and restored into a new database:
       ON_ERROR_STOP, pg_restore --exit-on-error; the new database's empty
       schema public dropped first, since the dump creates it), and
       leniently, as one restores by hand (schema public kept: its CREATE
-      SCHEMA must be the only error).
+      SCHEMA must be the only error);
+  (c) the partial dump docs/backup.md recommends: --schema=public
+      --schema=swisper --extension=swisper_ext, plain and custom, which
+      brings the extension and its state along.
 
 Every restore must bring back every row of projects, traces and
 observations, user_id of type swisper.external_id and the indexes on it.
@@ -22,9 +25,10 @@ database a partial dump was then restored into: the dump's CREATE TABLEs
 failed and its COPY of observations, which comes before traces, failed on
 the foreign key, losing every observation.
 
-The whole dump also brings back the merge state, so a re-delivered event is
-a duplicate; the partial one does not (docs/backup.md): the event is merged
-again as new, and its values replace the restored row's.
+The whole dump (and (c)) also brings back the merge state, so a
+re-delivered event is a duplicate; --schema=public does not
+(docs/backup.md): the event is merged again as new, and its values replace
+the restored row's.
 
 Runs inside the test cluster (PGHOST, PGPORT, ... from pg_virtualenv).
 """
@@ -74,6 +78,8 @@ USER_ID_INDEXES = ("SELECT string_agg(indexrelid::regclass::text, ',' ORDER BY i
                    "FROM pg_index WHERE indrelid = 'traces'::regclass AND indkey[0] = "
                    "(SELECT attnum FROM pg_attribute WHERE attrelid = 'traces'::regclass AND attname = 'user_id')")
 STATE_ROWS = "SELECT count(*) FROM swisper.ingest_merge_state"
+STATE = ("SELECT (SELECT count(*) FROM swisper.ingest_merge_state) || ' merge state rows, '"
+         " || (SELECT count(*) FROM swisper.project_connection) || ' project_connection rows'")
 
 # The stream's memory_node span ends with an error event (level ERROR); its
 # start event (level DEFAULT, the column default's class) is delivered again
@@ -113,11 +119,13 @@ def check_restored(how, before, state):
        "%s\n%s" % (before["found"], found))
     fix = psql(DST, "SELECT count(*) FROM swisper.fix_user_id() WHERE action IS NOT NULL")
     ok(fix == "0", "%s: swisper.fix_user_id() finds nothing to do" % how, fix)
-    rows = psql(DST, STATE_ROWS)
+    rows = psql(DST, STATE)
     if state:
-        ok(rows == before["state"], "%s: the merge state is back (%s rows)" % (how, rows), rows)
+        ok(rows == before["state"], "%s: the merge state and project_connection are back (%s)" % (how, rows),
+           "%s\n%s" % (before["state"], rows))
     else:
-        ok(rows == "0", "%s: the merge state is not" % how, rows)
+        ok(rows == "0 merge state rows, 0 project_connection rows",
+           "%s: the merge state and project_connection are not" % how, rows)
     statuses, level = redeliver(DST)
     if state:
         ok(statuses == "200 duplicate: already ingested" and level == "ERROR",
@@ -134,22 +142,29 @@ def check_restored(how, before, state):
         ok(rows == "1", "%s: the event's merge state is written" % how, rows)
 
 
-def restore(fmt, partial, strict, tmp):
-    """Dump SRC, whole or --schema=public, in format fmt (plain or custom), and restore it into a new DST.
+# What each kind of dump is made with, and whether the new database needs
+# CREATE EXTENSION before the restore (the dump has none).
+WHOLE = ([], False)
+PUBLIC = (["--schema=public"], True)
+WITH_STATE = (["--schema=public", "--schema=swisper", "--extension=swisper_ext"], False)
 
-    A partial dump has no CREATE EXTENSION, so DST gets one first.  It does
-    have CREATE SCHEMA public (pg_dump writes it for a schema it is told to
-    dump): a strict restore (psql with ON_ERROR_STOP, pg_restore with
-    --exit-on-error) needs the new database's empty schema public dropped
-    first; a lenient one reports that one error and carries on.
-    Returns (every program exited 0, the ERROR messages, their output)."""
+
+def restore(fmt, kind, strict, tmp):
+    """Dump SRC as kind says, in format fmt (plain or custom), and restore it into a new DST.
+
+    A dump of named schemas has CREATE SCHEMA public (pg_dump writes it for
+    a schema it is told to dump): a strict restore (psql with ON_ERROR_STOP,
+    pg_restore with --exit-on-error) needs the new database's empty schema
+    public dropped first; a lenient one reports that one error and carries
+    on.  Returns (every program exited 0, the ERROR messages, their output)."""
+    args, create_first = kind
     fresh(DST)
-    if partial:
-        prepare = ("DROP SCHEMA public; " if strict else "") + "CREATE EXTENSION swisper_ext"
+    prepare = ("DROP SCHEMA public; " if strict and args else "") + \
+        ("CREATE EXTENSION swisper_ext" if create_first else "")
+    if prepare:
         r = run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DST, "-c", prepare)
         if r.returncode != 0:
             return False, [], r.stderr
-    args = ["--schema=public"] if partial else []
     if fmt == "plain":
         dump = run("pg_dump", *args, SRC)
         r = subprocess.run([os.path.join(BIN, "psql"), "-X", "-q", "-d", DST]
@@ -185,7 +200,8 @@ ok(r == "", "insert traces and an observation by hand", r)
 ingested = psql(SRC, "SELECT count(*) FROM swisper.ingest_batch('%s') WHERE status IN (200, 201)"
                      % json.dumps(STREAM).replace("'", "''"))
 ok(ingested == str(len(STREAM)), "ingest the SDK stream (%s events)" % ingested, ingested)
-before = {"digest": psql(SRC, DIGEST), "indexes": psql(SRC, USER_ID_INDEXES), "state": psql(SRC, STATE_ROWS),
+before = {"digest": psql(SRC, DIGEST), "indexes": psql(SRC, USER_ID_INDEXES),
+          "state": psql(SRC, STATE),
           "found": psql(SRC, "SELECT id FROM traces WHERE user_id = '1aac01a8a9854cd1aad67e12b25da1bc' ORDER BY id")}
 ok(before["found"] == "3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f\nd1"
    and psql(SRC, "SELECT level FROM observations WHERE id = '%s'" % ERRORED) == "ERROR",
@@ -200,13 +216,17 @@ ok(r.returncode == 0 and tables == "0", "CREATE EXTENSION in an empty database c
 ok("swisper.fix_user_id()" in r.stderr, "and its NOTICE names swisper.fix_user_id()", r.stderr)
 
 with tempfile.TemporaryDirectory() as tmp:
-    for fmt, partial, strict in (("custom", False, True), ("plain", False, True),
-                                 ("plain", True, True), ("custom", True, True),
-                                 ("plain", True, False), ("custom", True, False)):
-        how = "%s, %s format" % ("--schema=public" if partial else "whole dump", fmt)
-        if not strict:
-            how += ", lenient"
-        done, errors, out = restore(fmt, partial, strict, tmp)
+    for fmt, kind, strict, how in (
+            ("custom", WHOLE, True, "whole dump"),
+            ("plain", WHOLE, True, "whole dump"),
+            ("plain", PUBLIC, True, "--schema=public"),
+            ("custom", PUBLIC, True, "--schema=public"),
+            ("plain", PUBLIC, False, "--schema=public, lenient"),
+            ("custom", PUBLIC, False, "--schema=public, lenient"),
+            ("plain", WITH_STATE, True, "schemas public and swisper and the extension"),
+            ("custom", WITH_STATE, True, "schemas public and swisper and the extension")):
+        how = "%s, %s format" % (how, fmt)
+        done, errors, out = restore(fmt, kind, strict, tmp)
         if strict:
             ok(done, "%s: %s exits 0" % (how, "psql with ON_ERROR_STOP" if fmt == "plain"
                                          else "pg_restore --exit-on-error"), out)
@@ -215,7 +235,7 @@ with tempfile.TemporaryDirectory() as tmp:
             # of a table, no foreign key violation.
             ok(errors == ['schema "public" already exists'],
                "%s: the only error is CREATE SCHEMA public's" % how, out)
-        check_restored(how, before, not partial)
+        check_restored(how, before, kind is not PUBLIC)
 
 for db in (SRC, DST):
     run("dropdb", "--if-exists", db)
