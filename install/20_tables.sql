@@ -24,9 +24,12 @@ COMMENT ON FUNCTION @extschema@.observability_schema() IS
 'The schema that holds the observability tables (projects, traces, observations): the setting swisper.table_schema, default public';
 
 --
--- swisper.create_missing_tables(): the fixture's tables, for a database that
--- has none yet.  traces.user_id is nullable, indexed, of type
--- swisper.external_id, with no foreign key.  Existing tables are left alone.
+-- swisper.create_missing_tables(): the fixture's tables, on request, for a
+-- database that has none yet (a demo, a test, an application that does not
+-- bring its own migrations).  CREATE EXTENSION does not call it: the tables
+-- are the application's, made by its migrations or by a restore.
+-- traces.user_id is nullable, indexed, of type swisper.external_id, with no
+-- foreign key.  Existing tables are left alone.
 --
 CREATE FUNCTION @extschema@.create_missing_tables()
 RETURNS SETOF text
@@ -124,7 +127,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.create_missing_tables() IS
-'Creates whichever of the observability tables (projects, traces, observations, and the observationtype enum) does not exist yet in swisper.observability_schema(); they are not members of the extension';
+'Creates whichever of the observability tables (projects, traces, observations, and the observationtype enum) does not exist yet in swisper.observability_schema(), with user_id of type swisper.external_id; CREATE EXTENSION does not call it; the tables are not members of the extension';
 
 --
 -- swisper.disown(classid, objid): while CREATE EXTENSION runs, every object
@@ -510,18 +513,18 @@ REVOKE ALL ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) FROM PUBL
 REVOKE ALL ON FUNCTION @extschema@.fix_user_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 
--- The install itself: create what is missing, then fix what exists.
+-- The install itself: fix traces.user_id if the table exists, and create
+-- no table.
 --
--- A restore from pg_dump runs CREATE EXTENSION before it creates the
--- tables, in their final shape, from the dump; creating them here would
--- make the restore fail on "already exists".  Every script pg_dump and
--- pg_restore produce starts with SET row_security = off (so that a restore
--- is never filtered by a policy), which nothing else sets and which
--- CREATE EXTENSION leaves alone (unlike check_function_bodies, which it
--- turns off for every extension script).  So row_security off is taken as
--- "the tables come from the dump": nothing is created, and traces is fixed
--- only if it exists already.  Run swisper.create_missing_tables() by hand
--- to create them in such a session.
+-- The tables are the application's: its migrations create them, or a
+-- restore brings them from a dump.  Tables made by the install would stand
+-- in the way of both: an install that runs before the migrations (a
+-- container's init script) makes the first migration fail on "relation
+-- traces already exists", and a dump of schema public restored after
+-- CREATE EXTENSION fails on every CREATE TABLE, then copies observations
+-- before traces into the install's foreign key and loses them.
+-- swisper.create_missing_tables() makes them on request.  When there is no
+-- traces table yet, the NOTICE says what to run once there is one.
 --
 -- CREATE EXTENSION raises client_min_messages to WARNING while the script
 -- runs, which would hide the NOTICE lines that say what the install changed
@@ -530,12 +533,16 @@ REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 -- a plain SET would outlive the script and change the session.
 SET LOCAL client_min_messages = notice;
 DO $$
+DECLARE
+	s	name := @extschema@.observability_schema();
 BEGIN
-	IF current_setting('row_security') <> 'off' THEN
-		PERFORM @extschema@.create_missing_tables();
-	END IF;
-	IF to_regclass(format('%I.traces', @extschema@.observability_schema())) IS NOT NULL THEN
+	IF to_regclass(format('%I.traces', s)) IS NOT NULL THEN
 		PERFORM @extschema@.fix_user_id();
+	ELSE
+		RAISE NOTICE 'swisper_ext: there is no table %.traces yet; no table was created or changed', s
+			USING HINT = 'After the application''s migrations have created it, run SELECT * FROM swisper.fix_user_id() once '
+						 || '(a traces table restored from a dump made with the extension needs nothing). '
+						 || 'To create the tables now instead, run SELECT swisper.create_missing_tables().';
 	END IF;
 END
 $$;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: set-up, then the extension at work in a throwaway cluster with
 # the library preloaded: the outage from the bug report, the install that
-# ends it, and each capability in turn.  The cluster is dropped at the end.
+# ends it, each capability in turn, and a new database whose tables
+# swisper.create_missing_tables() makes.  The cluster is dropped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -81,3 +81,18 @@ END $$;
 SELECT project_id, project_name, status, environment, app_version, sdk_version, traces_today
   FROM swisper.project_status;
 SELECT jsonb_pretty(swisper.health() - 'server_time');
+
+\echo
+\echo '== 8. A new database: CREATE EXTENSION creates no table, it says what to run instead'
+CREATE DATABASE swisper_demo_new;
+\c swisper_demo_new
+CREATE EXTENSION swisper_ext;
+\echo 'Either the application''s migrations create the tables, then SELECT * FROM swisper.fix_user_id() once;'
+\echo 'or the extension creates them on request:'
+SELECT * FROM swisper.create_missing_tables();
+\d traces
+INSERT INTO projects (id, name) VALUES ('demo', 'Demo');
+INSERT INTO traces (id, user_id, project_id, "timestamp")
+VALUES ('t-1', '1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC', 'demo', now()),
+       ('t-2', 'external-swisper-user-12345', 'demo', now());
+SELECT id, user_id, swisper.external_id_kind(user_id) FROM traces ORDER BY id;

@@ -159,9 +159,8 @@ CREATE SCHEMA empty;
 SET swisper.table_schema = 'empty';
 SELECT * FROM swisper.fix_user_id();
 
--- A new database: CREATE EXTENSION alone makes the tables, with user_id
--- nullable, indexed and of the external identity type, and none of them a
--- member of the extension.
+-- A new database: CREATE EXTENSION creates no table (they are the
+-- application's), and its NOTICE says what to run once they exist.
 SET client_min_messages = warning;
 DROP SCHEMA orm, uuidshape, textshape, spellings, parted, badvalues, nouser, viewshape, intshape, viewon, exprs CASCADE;
 RESET client_min_messages;
@@ -170,6 +169,33 @@ SELECT * FROM swisper.release_user_id();
 DROP EXTENSION swisper_ext;
 SET swisper.table_schema = 'empty';
 CREATE EXTENSION swisper_ext;
+SELECT count(*) AS tables_created FROM pg_class c WHERE c.relnamespace = 'empty'::regnamespace;
+-- The application's migrations run after the install (here: the fixture's
+-- schema, user_id varchar with fk_traces_user), unchanged; then the fix,
+-- once.
+SET search_path = empty;
+\set ECHO none
+SET client_min_messages = warning;
+\i test/fixtures/observability_schema.sql
+RESET client_min_messages;
+\set ECHO all
+RESET search_path;
+SELECT * FROM pg_temp.shape('empty');
+SELECT * FROM swisper.fix_user_id();
+SELECT * FROM pg_temp.shape('empty');
+SELECT * FROM pg_temp.rows('empty');
+SELECT * FROM swisper.release_user_id();
+DROP EXTENSION swisper_ext;
+SET client_min_messages = warning;
+DROP SCHEMA empty CASCADE;
+RESET client_min_messages;
+
+-- swisper.create_missing_tables(), on request: the tables, with user_id
+-- nullable, indexed and of the external identity type, and none of them a
+-- member of the extension.
+CREATE SCHEMA empty;
+CREATE EXTENSION swisper_ext;
+SELECT * FROM swisper.create_missing_tables();
 SELECT c.relname, c.relkind,
 	   EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
 				AND d.deptype = 'e') AS member
@@ -180,17 +206,8 @@ INSERT INTO empty.traces (id, user_id, project_id, "timestamp")
 VALUES ('t', '1aac01a8-a985-4cd1-aad6-7e12b25da1bc', 'p', '2025-11-05');
 INSERT INTO empty.observations (id, trace_id, type, start_time, level) VALUES ('o', 't', 'AGENT', '2025-11-05', 'DEFAULT');
 SELECT * FROM swisper.fix_user_id();
+SELECT * FROM swisper.create_missing_tables();
 SELECT * FROM swisper.release_user_id();
 DROP EXTENSION swisper_ext;
 SELECT (SELECT count(*) FROM empty.traces) AS traces, (SELECT count(*) FROM empty.observations) AS observations;
--- A restore (pg_dump's and pg_restore's scripts SET row_security = off)
--- creates nothing: the dump brings the tables.
-CREATE SCHEMA restoring;
-SET swisper.table_schema = 'restoring';
-SET row_security = off;
-CREATE EXTENSION swisper_ext;
-RESET row_security;
-SELECT count(*) AS tables_created FROM pg_class c WHERE c.relnamespace = 'restoring'::regnamespace;
-DROP EXTENSION swisper_ext;
-DROP SCHEMA restoring;
 RESET swisper.table_schema;
