@@ -39,6 +39,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -758,8 +759,9 @@ jsonb_put_string(JsonbParseState **state, const char *key, const char *value)
  * swisper.heartbeat(project_id text, environment text, app_version text,
  *					 sdk_version text) RETURNS jsonb
  *
- * Checks that the project exists and is not deleted (else no_data_found,
- * P0002), records the sighting at the current time and answers
+ * Refused on a hot standby (read_only_sql_transaction, 25006).  Checks that
+ * the project exists and is not deleted (else no_data_found, P0002),
+ * records the sighting at the current time and answers
  * {"status": "ok", "project_id": ..., "message": "Heartbeat received"}.
  */
 Datum
@@ -772,6 +774,19 @@ swisper_heartbeat(PG_FUNCTION_ARGS)
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
 	TimestampTz seen_at;
+
+	/*
+	 * A standby's registry is its own shared memory: the primary never reads
+	 * it, and after a promotion the worker would publish what it holds as a
+	 * sighting made before the promotion.  Refused as PostgreSQL refuses
+	 * writes during recovery (ingestion fails the same way, on its row lock).
+	 */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute swisper.heartbeat() during recovery"),
+				 errdetail("This server is a hot standby: a heartbeat recorded here would never reach the primary server."),
+				 errhint("Send heartbeats to the primary server.")));
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,

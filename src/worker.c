@@ -209,7 +209,7 @@ heartbeat_worker_main(Datum main_arg)
 	{
 		bool		ok;
 
-		CHECK_FOR_INTERRUPTS();
+		/* interrupts are served in worker_tick_guarded, which catches their ERROR */
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -238,27 +238,52 @@ heartbeat_worker_main(Datum main_arg)
 
 /*
  * Run one tick; an ERROR is logged and rolled back.  Returns false after an
- * error.
+ * error, so that the next tick waits WORKER_ERROR_DELAY_MS.
+ *
+ * Interrupts are served only in here: an ERROR raised outside PG_TRY would
+ * end the process.  A cancel (pg_cancel_backend) abandons the tick, not the
+ * process, as autovacuum treats a cancel of its work on one table: it is
+ * logged as such, and the next tick comes after the usual interval, not
+ * after WORKER_ERROR_DELAY_MS.  A cancel that arrived between ticks has
+ * nothing to cancel and is dropped.
  */
 static bool
 worker_tick_guarded(MemoryContext loop_context)
 {
 	volatile bool ok = true;
 
+	if (QueryCancelPending)
+	{
+		QueryCancelPending = false;
+		ereport(LOG,
+				(errmsg("%s ignored a cancel request: no tick was running", WORKER_NAME)));
+	}
+
 	MemoryContextSwitchTo(loop_context);
 	PG_TRY();
 	{
+		CHECK_FOR_INTERRUPTS();
 		worker_tick();
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
 		HOLD_INTERRUPTS();
-		EmitErrorReport();
+		MemoryContextSwitchTo(loop_context);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
+			EmitErrorReport();
 		AbortOutOfAnyTransaction();
 		FlushErrorState();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ereport(LOG,
+					(errmsg("%s tick cancelled: %s", WORKER_NAME, edata->message),
+					 errdetail("The tick was rolled back; the worker carries on with the next one.")));
+		else
+			ok = false;
 		RESUME_INTERRUPTS();
 		pgstat_report_activity(STATE_IDLE, NULL);
-		ok = false;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(TopMemoryContext);
