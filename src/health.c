@@ -26,6 +26,7 @@
 
 #include "swisper_ext.h"
 #include "heartbeat.h"
+#include "worker.h"
 #include "platform.h"
 #include "project_status.h"
 
@@ -91,11 +92,11 @@ health_hint(bool preloaded, bool running, bool serves_here)
 		return "The background worker is off: add swisper_ext to shared_preload_libraries, set "
 			"swisper.database to this database and restart the server. Meanwhile heartbeats are "
 			"recorded in table swisper.project_connection and statuses are not published.";
-	if (!OidIsValid(get_database_oid(heartbeat_worker_database, true)))
+	if (!OidIsValid(get_database_oid(heartbeat_database, true)))
 		return psprintf("The background worker cannot start: swisper.database names database \"%s\", "
 						"which does not exist. Set swisper.database to the database where CREATE "
 						"EXTENSION swisper_ext was run and restart the server.",
-						heartbeat_worker_database);
+						heartbeat_database);
 	if (!running)
 		return "The background worker is not running; it restarts by itself within seconds, see the server log.";
 	if (!serves_here)
@@ -127,7 +128,7 @@ swisper_health(PG_FUNCTION_ARGS)
 	int			pid;
 	TimestampTz started_at;
 	TimestampTz last_loop;
-	bool		running = heartbeat_worker_state(&pid, &started_at, &last_loop);
+	bool		running = worker_state(&pid, &started_at, &last_loop);
 	bool		serves_here;
 	int64		entries,
 				capacity,
@@ -153,8 +154,8 @@ swisper_health(PG_FUNCTION_ARGS)
 	reg[2] = Int64GetDatum(evictions);
 	reg[3] = Int64GetDatum(fallback_writes);
 
-	serves_here = running && heartbeat_worker_database != NULL &&
-		strcmp(heartbeat_worker_database, get_database_name(MyDatabaseId)) == 0;
+	serves_here = running && heartbeat_database != NULL &&
+		strcmp(heartbeat_database, get_database_name(MyDatabaseId)) == 0;
 	hint = health_hint(preloaded, running, serves_here);
 
 	/* counts come from a table only: a view would run as this SECURITY DEFINER */
@@ -173,8 +174,8 @@ swisper_health(PG_FUNCTION_ARGS)
 	nulls[3] = running ? ' ' : 'n';
 	values[4] = TimestampTzGetDatum(last_loop);
 	nulls[4] = (running && last_loop != 0) ? ' ' : 'n';
-	set_text_arg(&values[5], &nulls[5], heartbeat_worker_database);
-	values[6] = Int32GetDatum(heartbeat_check_interval_ms);
+	set_text_arg(&values[5], &nulls[5], heartbeat_database);
+	values[6] = Int32GetDatum(worker_check_interval_ms);
 	values[7] = Int32GetDatum(heartbeat_stale_after_ms);
 	values[8] = Int32GetDatum(heartbeat_disconnect_after_ms);
 	values[9] = PointerGetDatum(construct_array(reg, 4, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));

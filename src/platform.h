@@ -38,6 +38,27 @@
 #include "datatype/timestamp.h"
 #include "storage/lockdefs.h"
 
+/* swisper.table_schema: the schema of the platform's tables. */
+extern char *platform_schema;
+
+/* Set-up, called from _PG_init: swisper.table_schema. */
+extern void platform_init(void);
+
+/*
+ * Is relid a table (plain or partitioned)?  The extension reads and writes
+ * the platform's tables with elevated rights (SECURITY DEFINER, the
+ * worker's superuser): a view in their place would run its functions with
+ * those rights, so every look-up of them checks this.
+ */
+extern bool platform_is_table(Oid relid);
+
+/*
+ * The owner of a relation: whom the extension runs the relation's own code
+ * (casts, triggers, constraints, policies) as, in a security-restricted
+ * operation, and whom its own table's fallback writes run as.
+ */
+extern Oid	platform_rel_owner(Oid relid);
+
 typedef enum PlatformRel
 {
 	PLATFORM_PROJECTS,
