@@ -19,6 +19,7 @@
 #include "common/jsonapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
@@ -324,6 +325,8 @@ json_text(JsonbValue *v)
 		it = JsonbIteratorInit(v->val.binary.data);
 		while ((tok = JsonbIteratorNext(&it, &jv, false)) != WJB_DONE)
 		{
+			/* a value of megabytes takes a while: stay cancellable */
+			CHECK_FOR_INTERRUPTS();
 			switch (tok)
 			{
 				case WJB_BEGIN_ARRAY:

@@ -630,6 +630,7 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 		IngestColumn *col = &tab->cols[f];
 		int			k = 0;
 
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < nents; i++)
 		{
 			Entity	   *e = order[i];
@@ -735,6 +736,7 @@ write_state(IngestTarget *t, Entity **order, int nents)
 
 		if (!e->state_dirty)
 			continue;
+		CHECK_FOR_INTERRUPTS();
 		if (rel == NULL)
 		{
 			rel = table_open(t->state_relid, RowExclusiveLock);
@@ -957,6 +959,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 		IngestKind	kind;
 		Entity	   *e;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!pending(ev))
 			continue;
 		if (ev->action == IA_HEARTBEAT)

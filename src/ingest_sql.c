@@ -103,6 +103,7 @@ emit_results(FunctionCallInfo fcinfo, IngestEvent *events, int n)
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = Int32GetDatum(events[i].idx);
 		if (events[i].event_id)
 			values[1] = CStringGetTextDatum(events[i].event_id);
