@@ -592,8 +592,7 @@ input_as_owner(IngestColumn *col, char *cstr)
  * element's fault, and become its 400.  Everything else is not, and must
  * end the call: a query cancel or statement timeout (57014), an
  * administrator's shutdown, running out of memory, a deadlock, a missing
- * privilege or a bug in the owner's code (a CHECK function raising
- * P0001 fails every element alike).
+ * privilege, or an error a CHECK function raises with RAISE (P0001).
  */
 static bool
 is_bad_value_error(const ErrorData *edata)
