@@ -213,6 +213,7 @@ extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
 extern char *ingest_datum_key(IngestColumn *col, Datum value);
 extern bool ingest_first_wins(IngestKind kind, int f);
 extern char *ingest_quote(const char *str, int len);
+extern ErrorData *ingest_try_subxact(void (*fn) (void *arg), void *arg);
 
 /* At most this many characters of a value are quoted in a message. */
 #define INGEST_QUOTE_CHARS	64

@@ -19,10 +19,12 @@
 #include "common/jsonapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "ingest.h"
@@ -324,6 +326,8 @@ json_text(JsonbValue *v)
 		it = JsonbIteratorInit(v->val.binary.data);
 		while ((tok = JsonbIteratorNext(&it, &jv, false)) != WJB_DONE)
 		{
+			/* a value of megabytes takes a while: stay cancellable */
+			CHECK_FOR_INTERRUPTS();
 			switch (tok)
 			{
 				case WJB_BEGIN_ARRAY:
@@ -933,10 +937,16 @@ json_nests_deeper(const char *s, int len, int limit)
 }
 
 /*
- * The "data" of a stream entry: an object, or a string holding JSON.
+ * The "data" of a stream entry: an object, or a string holding JSON.  A
+ * string is parsed in a memory context of its own, made in *cxt, which the
+ * caller deletes once the element is parsed: parsing takes several times
+ * the string's size (its copy, the lexer's, jsonb_in's tree of values and
+ * the jsonb), and the values taken from it are copies.  Kept to the end
+ * of the call, that made a batch of SDK entries (whose data is a string)
+ * peak at fourteen times its size.
  */
 static JsonbContainer *
-stream_data(IngestEvent *ev, JsonbValue *v, bool *ok)
+stream_data(IngestEvent *ev, JsonbValue *v, MemoryContext *cxt, bool *ok)
 {
 	*ok = true;
 	if (v == NULL)
@@ -947,23 +957,32 @@ stream_data(IngestEvent *ev, JsonbValue *v, bool *ok)
 	{
 		JsonLexContext *lex;
 		JsonParseErrorType rc;
-		char	   *str = pnstrdup(v->val.string.val, v->val.string.len);
+		MemoryContext oldcxt;
+		char	   *str;
 		Jsonb	   *jb;
 
-		if (json_nests_deeper(str, v->val.string.len, INGEST_MAX_DATA_DEPTH))
+		if (json_nests_deeper(v->val.string.val, v->val.string.len, INGEST_MAX_DATA_DEPTH))
 		{
 			*ok = reject(ev, 400, "data: the string nests JSON deeper than %d levels",
 						 INGEST_MAX_DATA_DEPTH);
 			return NULL;
 		}
+		*cxt = AllocSetContextCreate(CurrentMemoryContext, "swisper stream data",
+									 ALLOCSET_DEFAULT_SIZES);
+		oldcxt = MemoryContextSwitchTo(*cxt);
+		str = pnstrdup(v->val.string.val, v->val.string.len);
 		lex = makeJsonLexContextCstringLen(str, v->val.string.len, GetDatabaseEncoding(), true);
 		rc = pg_parse_json(lex, &nullSemAction);
 		if (rc != JSON_SUCCESS)
 		{
-			*ok = reject(ev, 400, "data: the string is not valid JSON (%s)", json_errdetail(rc, lex));
+			char	   *detail = json_errdetail(rc, lex);
+
+			MemoryContextSwitchTo(oldcxt);
+			*ok = reject(ev, 400, "data: the string is not valid JSON (%s)", detail);
 			return NULL;
 		}
 		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+		MemoryContextSwitchTo(oldcxt);
 		if (JB_ROOT_IS_OBJECT(jb))
 			return &jb->root;
 	}
@@ -1013,7 +1032,8 @@ heartbeat_text(IngestEvent *ev, JsonbContainer *data, const char *k1, const char
  * timestamp, data}.
  */
 static void
-parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, IngestEvent *ev)
+parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, IngestEvent *ev,
+			 MemoryContext *datacxt)
 {
 	JsonbValue	tbuf,
 				pbuf,
@@ -1040,7 +1060,7 @@ parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, 
 	}
 	if (!timestamp_value(ev, v, "timestamp", &ev->ts))
 		return;
-	data = stream_data(ev, get_key(obj, "data", &dbuf), &ok);
+	data = stream_data(ev, get_key(obj, "data", &dbuf), datacxt, &ok);
 	if (!ok)
 		return;
 	v = get_key(obj, "project_id", &pbuf);
@@ -1239,7 +1259,13 @@ ingest_parse_element(IngestTarget *t, JsonbValue *elem, int idx, const char *def
 		return;
 	}
 	if (get_key(obj, "event_type", &buf))
-		parse_stream(t, obj, default_project, ev);
+	{
+		MemoryContext datacxt = NULL;
+
+		parse_stream(t, obj, default_project, ev, &datacxt);
+		if (datacxt != NULL)
+			MemoryContextDelete(datacxt);
+	}
 	else if (get_key(obj, "type", &buf))
 		parse_envelope(t, obj, default_project, ev);
 	else

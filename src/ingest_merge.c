@@ -46,6 +46,7 @@
 #include "catalog/index.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
@@ -612,6 +613,7 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 		IngestColumn *col = &tab->cols[f];
 		int			k = 0;
 
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < nents; i++)
 		{
 			Entity	   *e = order[i];
@@ -686,25 +688,36 @@ drop_stale_state(Relation rel, Relation irel, Entity *e, ItemPointer keep, Comma
 /*
  * Write the merge state of the dirty entities, in lock order.
  *
- * The state table is the extension's own (no triggers, one index), and
- * every entity's state row is only written under the entity's lock, which
- * this transaction holds: so the row read before is still the row to
- * update.  That lets the state go straight to the heap and its index,
- * instead of through an upsert that plans, starts an executor and checks
- * for conflicts.  An entity without a row was not probed for a state row:
- * its new one is indexed with a partial unique check, and a row left behind
- * by a deleted entity is deleted when that check reports it.  The one
- * other writer, ingest_prune(), deletes only rows of deleted entities
- * without taking the locks: an update that finds its row deleted inserts
- * it again.
+ * The state table is the extension's own (no triggers), and every entity's
+ * state row is only written under the entity's lock, which this
+ * transaction holds: so the row read before is still the row to update.
+ * That lets the state go straight to the heap and the indexes, instead of
+ * through an upsert that plans, starts an executor and checks for
+ * conflicts.  Every index of the table is maintained, as the executor's
+ * ExecInsertIndexTuples() does it, not only the primary key: an index a
+ * DBA adds (on entity_id, say) would otherwise miss rows.  An entity
+ * without a row was not probed for a state row: its new one is indexed
+ * with a partial unique check of the primary key, and a row left behind by
+ * a deleted entity is deleted when that check reports it.  The one other
+ * writer, ingest_prune(), deletes only rows of deleted entities without
+ * taking the locks: an update that finds its row deleted inserts it again.
+ *
+ * The index insertions run as the table's owner, as a security-restricted
+ * operation, as the upserts of the target tables do: an added index's
+ * expressions and predicate are its owner's code.
  */
 static void
 write_state(IngestTarget *t, Entity **order, int nents)
 {
 	Relation	rel = NULL;
-	Relation	irel = NULL;
-	IndexInfo  *ii = NULL;
+	Relation	pkey = NULL;
+	EState	   *estate = NULL;
+	ResultRelInfo *rri = NULL;
+	TupleTableSlot *slot = NULL;
+	List	   *arbiter = NIL;
 	CommandId	cid = GetCurrentCommandId(true);
+	Oid			save_userid;
+	int			save_sec_context;
 	int			i;
 
 	for (i = 0; i < nents; i++)
@@ -713,15 +726,45 @@ write_state(IngestTarget *t, Entity **order, int nents)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 		HeapTuple	tup;
-		bool		inserted = true;
+		bool		update = false;
+		bool		index = true;
 
 		if (!e->state_dirty)
 			continue;
+		CHECK_FOR_INTERRUPTS();
 		if (rel == NULL)
 		{
+			RangeTblEntry *rte = makeNode(RangeTblEntry);
+			int			j;
+
 			rel = table_open(t->state_relid, RowExclusiveLock);
-			irel = index_open(t->state_index, RowExclusiveLock);
-			ii = BuildIndexInfo(irel);
+			estate = CreateExecutorState();
+
+			/*
+			 * An update changes the stamps only: with that in the range
+			 * table, the index AM is told which indexes an update leaves
+			 * unchanged (btree's bottom-up deletion uses the hint).
+			 */
+			rte->rtekind = RTE_RELATION;
+			rte->relid = RelationGetRelid(rel);
+			rte->relkind = rel->rd_rel->relkind;
+			rte->rellockmode = RowExclusiveLock;
+			rte->updatedCols = bms_make_singleton(3 - FirstLowInvalidHeapAttributeNumber);
+			ExecInitRangeTable(estate, list_make1(rte));
+			rri = makeNode(ResultRelInfo);
+			InitResultRelInfo(rri, rel, 1, NULL, 0);
+			ExecOpenIndices(rri, false);
+			for (j = 0; j < rri->ri_NumIndices; j++)
+				if (RelationGetRelid(rri->ri_IndexRelationDescs[j]) == t->state_index)
+					pkey = rri->ri_IndexRelationDescs[j];
+			if (pkey == NULL)
+				elog(ERROR, "primary key of the merge state not found");
+			arbiter = list_make1_oid(t->state_index);
+			slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+			GetUserIdAndSecContext(&save_userid, &save_sec_context);
+			SetUserIdAndSecContext(rel->rd_rel->relowner,
+								   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_RESTRICTED_OPERATION);
 		}
 		values[0] = CharGetDatum(e->key[0]);
 		values[1] = CStringGetTextDatum(e->key + 2);
@@ -736,7 +779,11 @@ write_state(IngestTarget *t, Entity **order, int nents)
 			res = heap_update(rel, &e->state_tid, tup, cid, InvalidSnapshot, true,
 							  &tmfd, &lockmode);
 			if (res == TM_Ok)
-				inserted = !HeapTupleIsHeapOnly(tup);
+			{
+				/* a HOT update needs no index entries */
+				update = true;
+				index = !HeapTupleIsHeapOnly(tup);
+			}
 			else if (res == TM_Deleted)
 				heap_insert(rel, tup, cid, 0, NULL);
 			else
@@ -744,16 +791,41 @@ write_state(IngestTarget *t, Entity **order, int nents)
 		}
 		else
 			heap_insert(rel, tup, cid, 0, NULL);
-		if (inserted &&
-			!index_insert(irel, values, nulls, &tup->t_self, rel,
-						  e->existed ? UNIQUE_CHECK_YES : UNIQUE_CHECK_PARTIAL,
-						  e->has_state_row, ii))
-			drop_stale_state(rel, irel, e, &tup->t_self, cid);
+		if (index)
+		{
+			List	   *conflicts;
+			ListCell   *lc;
+
+			/*
+			 * The primary key's check is partial for a new entity (it may
+			 * find a leftover); other unique indexes check as usual.  Only
+			 * a deferrable constraint reports another index.
+			 */
+			ExecStoreHeapTuple(tup, slot, false);
+			conflicts = ExecInsertIndexTuples(rri, slot, estate, update, !e->existed, NULL,
+											  arbiter);
+			foreach(lc, conflicts)
+			{
+				if (lfirst_oid(lc) != t->state_index)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("deferrable constraint of index \"%s\" on table \"%s\" is not supported",
+									get_rel_name(lfirst_oid(lc)), RelationGetRelationName(rel)),
+							 errdetail("The ingestion writes the merge state directly and checks its constraints at once."),
+							 errhint("Make the constraint not deferrable, or drop it.")));
+				drop_stale_state(rel, pkey, e, &tup->t_self, cid);
+			}
+			ExecClearTuple(slot);
+			ResetPerTupleExprContext(estate);
+		}
 		heap_freetuple(tup);
 	}
 	if (rel != NULL)
 	{
-		index_close(irel, NoLock);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		ExecDropSingleTupleTableSlot(slot);
+		ExecCloseIndices(rri);
+		FreeExecutorState(estate);
 		table_close(rel, NoLock);
 	}
 }
@@ -939,6 +1011,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 		IngestKind	kind;
 		Entity	   *e;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!pending(ev))
 			continue;
 		if (ev->action == IA_HEARTBEAT)

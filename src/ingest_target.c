@@ -453,6 +453,83 @@ input_as_owner(IngestColumn *col, char *cstr)
 }
 
 /*
+ * Is an error one that bad input explains: a data exception (class 22: a
+ * type's input function refusing the text) or an integrity constraint
+ * violation (class 23: a domain's CHECK or NOT NULL)?  Those are an
+ * element's fault, and become its 400.  Everything else is not, and must
+ * end the call: a query cancel or statement timeout (57014), an
+ * administrator's shutdown, running out of memory, a deadlock, a missing
+ * privilege, or an error a CHECK function raises with RAISE (P0001).
+ */
+static bool
+is_bad_value_error(const ErrorData *edata)
+{
+	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+
+	return category == ERRCODE_DATA_EXCEPTION ||
+		category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION;
+}
+
+/*
+ * Run fn(arg) in a subtransaction of its own.  Returns NULL when it
+ * completed.  When it raised an error that bad input explains (see
+ * is_bad_value_error), returns that error, the subtransaction rolled back;
+ * any other error is raised again after the rollback (as PL/pgSQL's
+ * exception blocks do), so that a cancel or timeout is never swallowed.
+ * The caller's memory context and resource owner are current again in
+ * either case; what fn allocated in the caller's context survives.
+ */
+ErrorData *
+ingest_try_subxact(void (*fn) (void *arg), void *arg)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	ErrorData  *volatile result = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (!is_bad_value_error(edata))
+			ReThrowError(edata);
+		result = edata;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/* A careful conversion's input function call, for ingest_try_subxact. */
+typedef struct InputCall
+{
+	IngestColumn *col;
+	char	   *cstr;
+	Datum		result;
+} InputCall;
+
+static void
+input_call(void *arg)
+{
+	InputCall  *call = (InputCall *) arg;
+
+	call->result = input_as_owner(call->col, call->cstr);
+}
+
+/*
  * Convert one value given as text into the column's type, without raising
  * an error for bad input: returns false and sets *err to a message that
  * names what was wrong (the caller adds the field name).
@@ -541,38 +618,16 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 			}
 			else
 			{
-				MemoryContext oldcxt = CurrentMemoryContext;
-				ResourceOwner oldowner = CurrentResourceOwner;
-				volatile bool ok = false;
+				InputCall	call = {col, cstr, (Datum) 0};
+				ErrorData  *edata = ingest_try_subxact(input_call, &call);
 
-				BeginInternalSubTransaction(NULL);
-				MemoryContextSwitchTo(oldcxt);
-				PG_TRY();
+				if (edata != NULL)
 				{
-					*out = input_as_owner(col, cstr);
-					ReleaseCurrentSubTransaction();
-					MemoryContextSwitchTo(oldcxt);
-					CurrentResourceOwner = oldowner;
-					ok = true;
-				}
-				PG_CATCH();
-				{
-					ErrorData  *edata;
-
-					MemoryContextSwitchTo(oldcxt);
-					edata = CopyErrorData();
-					FlushErrorState();
-					RollbackAndReleaseCurrentSubTransaction();
-					MemoryContextSwitchTo(oldcxt);
-					CurrentResourceOwner = oldowner;
-					/* only bad data is the element's fault; rethrow the rest */
-					if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
-						ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
-						ReThrowError(edata);
 					*err = edata->message;
+					return false;
 				}
-				PG_END_TRY();
-				return ok;
+				*out = call.result;
+				return true;
 			}
 	}
 	*err = "unsupported column type";
