@@ -31,6 +31,14 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.ingest_batch(jsonb, text) IS
     'Ingest a batch of SDK stream entries and Langfuse envelopes (an array, or {"batch": [...]}); one (idx, event_id, status, message) row per element, in input order';
 
+CREATE FUNCTION @extschema@.ingest_entries(entries text[], project_id text DEFAULT NULL)
+RETURNS TABLE (idx integer, event_id text, status integer, message text)
+AS 'MODULE_PATHNAME', 'ingest_entries'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.ingest_entries(text[], text) IS
+    'Ingest SDK stream entries and Langfuse envelopes given as one JSON text each: a text that is not JSON is its element''s 400, \u0000 is kept where the column can hold it (else U+FFFD); one (idx, event_id, status, message) row per element, in input order';
+
 CREATE FUNCTION @extschema@.create_trace(body jsonb, project_id text DEFAULT NULL)
 RETURNS TABLE (idx integer, event_id text, status integer, message text)
 AS 'MODULE_PATHNAME', 'ingest_create_trace'
@@ -67,6 +75,7 @@ COMMENT ON FUNCTION @extschema@.ingest_prune() IS
     'Delete the merge state of deleted traces and observations; returns the number of rows removed';
 
 REVOKE EXECUTE ON FUNCTION @extschema@.ingest_batch(jsonb, text),
+    @extschema@.ingest_entries(text[], text),
     @extschema@.create_trace(jsonb, text),
     @extschema@.create_observation(jsonb, text),
     @extschema@.update_observation(text, jsonb, text),

@@ -8,10 +8,15 @@
  *                  invalidation);
  * ingest_convert.c from JSON text to a column's type, the careful conversion,
  *                  quoting and keys (used by both files above and below);
+ * ingest_json.c    JSON text to jsonb without raising errors, and the
+ *                  sentinel that stands for \u0000 (used by the parser below);
  * ingest_event.c   turns one JSON element (stream entry, Langfuse envelope
  *                  or HTTP body) into a validated IngestEvent;
+ * ingest_cost.c    the platform's cost formula: provider rules, prices read
+ *                  from model_pricing, rounding (used by the merge);
  * ingest_merge.c   the one merge routine: projects, duplicates, locks, the
- *                  order-independent merge and the set-based writes;
+ *                  order-independent merge, derived fields (total tokens,
+ *                  costs) and the set-based writes;
  * ingest_sql.c     the SQL entry points.
  *
  *-------------------------------------------------------------------------
@@ -24,6 +29,7 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/jsonb.h"
 
 /* Entity kinds; also the first character of an entity key. */
@@ -70,8 +76,15 @@ typedef enum ObsField
 	OF_TOTAL_TOKENS,
 	OF_LEVEL,
 	OF_STATUS_MESSAGE,
+	/* later fields go last: the merge state keeps stamps in field order */
+	OF_INPUT_COST,
+	OF_OUTPUT_COST,
+	OF_TOTAL_COST,
 	OF_COUNT
 } ObsField;
+
+/* How many fields of observations merge states written before the cost fields have. */
+#define OF_COUNT_V1		(OF_STATUS_MESSAGE + 1)
 
 #define INGEST_MAX_FIELDS	OF_COUNT
 
@@ -87,6 +100,7 @@ typedef enum ColClass
 	CC_INT2,
 	CC_INT4,
 	CC_INT8,
+	CC_NUMERIC,					/* numeric, numeric(p,s): range-checked */
 	CC_ENUM,
 	CC_OTHER					/* anything else: the type's input function */
 } ColClass;
@@ -127,8 +141,11 @@ typedef struct IngestTable
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
 	int			nwritten;		/* columns in the upsert, in field order */
 	int			written[INGEST_MAX_FIELDS];
-	int			nread;			/* columns the read fetches: id, first-wins, NOT NULL */
+	int			nread;			/* columns the read fetches: id, first-wins, NOT NULL,
+								 * derivation inputs */
 	int			readcols[INGEST_MAX_FIELDS];
+	bool		computes_costs; /* the three cost columns are numeric; model and
+								 * token columns exist */
 } IngestTable;
 
 /* Everything the ingestion needs to know about the target schema. */
@@ -158,6 +175,15 @@ typedef enum IngestAction
 #define PREC_START		1		/* start, create, update */
 #define PREC_END		2		/* observation_end */
 #define PREC_ERROR		3		/* observation_error */
+
+/*
+ * Estimated token counts, and the meta of an event that only carries a
+ * marker, have the precedence of a default: any value an event reports
+ * wins over them.  Derived values (total tokens as prompt + completion,
+ * computed costs) are made by the merge from the merged values, with a
+ * stamp below every event's, and made again whenever those change.
+ */
+#define PREC_ESTIMATE	PREC_DEFAULT
 
 /* Classes of "first wins" fields (lower wins). */
 #define FIRST_EXPLICIT		0	/* the event names the value */
@@ -198,7 +224,42 @@ typedef struct IngestEvent
 	char	   *environment;
 	char	   *app_version;
 	char	   *sdk_version;
+	/* \u0000 stored as U+FFFD: a bit per field of its table, or everywhere */
+	uint32		nul_fields;
+	bool		nul_lossy;
+	/* what meta gains (parsing only) */
+	const char *langfuse_type;	/* the envelope type, when stored as another */
+	bool		tokens_estimated;
 } IngestEvent;
+
+/*
+ * The sentinel that stands for \u0000 in a value parsed by ingest_json.c:
+ * a code point the element does not contain, and its bytes in the server
+ * encoding.  lossy: no code point was free, so the NULs already are the
+ * replacement character.
+ */
+typedef struct IngestNul
+{
+	pg_wchar	code;			/* 0: the value holds no \u0000 */
+	bool		lossy;
+	int			len;
+	char		bytes[MAX_MULTIBYTE_CHAR_LEN];
+} IngestNul;
+
+/* A JSON text parsed by ingest_json_parse(). */
+typedef struct IngestJson
+{
+	Jsonb	   *jb;				/* the value; NULL when the text is refused */
+	IngestNul	nul;
+	char	   *error;			/* why it is refused: "is not valid JSON at byte 7 (...)" */
+} IngestJson;
+
+/*
+ * JSON nested deeper than this is refused before parsing: PostgreSQL's
+ * recursive parser raises "stack depth limit exceeded" (for the whole
+ * call) at about 14,500 levels with the default max_stack_depth of 2 MB.
+ */
+#define INGEST_MAX_JSON_DEPTH 10000
 
 /* The HTTP bodies the single-event functions accept. */
 typedef enum HttpKind
@@ -212,6 +273,7 @@ typedef enum HttpKind
 extern IngestTarget *ingest_target_get(void);
 extern void ingest_target_prepare_plans(IngestTarget *target);
 extern bool ingest_first_wins(IngestKind kind, int f);
+extern bool ingest_derivation_input(IngestKind kind, int f);
 
 /* ingest_convert.c */
 extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
@@ -219,18 +281,51 @@ extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
 extern char *ingest_datum_key(IngestColumn *col, Datum value);
 extern char *ingest_quote(const char *str, int len);
 extern bool ingest_parse_timestamp(const char *s, int len, TimestampTz *out);
+extern bool ingest_numeric_fits(IngestColumn *col, Datum num);
 extern bool ingest_careful_conversion;
 extern ErrorData *ingest_try_subxact(void (*fn) (void *arg), void *arg);
 
 /* At most this many characters of a value are quoted in a message. */
 #define INGEST_QUOTE_CHARS	64
 
+/* ingest_json.c */
+extern bool ingest_json_parse(const char *text, int len, const IngestNul *inherit,
+							  IngestJson *out);
+extern void ingest_nul_set(IngestNul *nul, pg_wchar code);
+extern bool ingest_json_number_fits(const char *token);
+
 /* ingest_event.c */
 extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,
 								 const char *default_project, IngestEvent *ev);
+extern void ingest_parse_text(IngestTarget *target, const char *text, int len, int idx,
+							  const char *default_project, IngestEvent *ev);
+extern void ingest_event_copy(IngestTarget *target, IngestEvent *ev);
 extern void ingest_parse_http(IngestTarget *target, HttpKind kind, Jsonb *body,
 							  const char *observation_id,
 							  const char *default_project, IngestEvent *ev);
+
+/* ingest_cost.c */
+typedef struct IngestPriceRequest
+{
+	const char *project;
+	const char *model;
+	const char *provider;		/* set by ingest_cost_prices() */
+	bool		found;			/* a price row applies */
+	Datum		input_price;	/* numeric, per million tokens */
+	Datum		output_price;
+} IngestPriceRequest;
+
+extern const char *ingest_cost_provider(const char *model);
+
+/*
+ * Look up the price rows of the requests in model_pricing (one query);
+ * false when the database has no usable model_pricing.
+ */
+extern bool ingest_cost_prices(IngestPriceRequest *reqs, int n);
+
+/* costs[0..2]: input, output and total cost (numeric, 6 decimal places). */
+extern void ingest_cost_compute(int64 prompt_tokens, int64 completion_tokens,
+								Datum input_price, Datum output_price, Datum *costs);
 
 /* ingest_merge.c */
 extern void ingest_apply(IngestTarget *target, IngestEvent *events, int nevents);

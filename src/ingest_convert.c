@@ -18,12 +18,14 @@
 #include <ctype.h>
 
 #include "access/xact.h"
+#include "common/jsonapi.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/numeric.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -269,6 +271,58 @@ convert_other(IngestColumn *col, const char *str, int len, Datum *out, char **er
 }
 
 /*
+ * ingest_numeric_fits: does a numeric value fit the column's precision and
+ * scale?  Writing one that does not would raise "numeric field overflow"
+ * for the whole call.
+ */
+bool
+ingest_numeric_fits(IngestColumn *col, Datum num)
+{
+	int32		tm = col->typmod - VARHDRSZ;
+	int			precision;
+	int			scale;
+	Datum		rounded;
+	Datum		limit;
+
+	if (col->typmod < (int32) VARHDRSZ)
+		return true;
+	precision = (tm >> 16) & 0xffff;
+	scale = ((tm & 0x7ff) ^ 1024) - 1024;
+	rounded = DirectFunctionCall2(numeric_round, num, Int32GetDatum(scale));
+	limit = DirectFunctionCall3(numeric_in, CStringGetDatum(psprintf("1e%d", precision - scale)),
+								ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	return DatumGetBool(DirectFunctionCall2(numeric_lt,
+											DirectFunctionCall1(numeric_abs, rounded), limit));
+}
+
+/*
+ * A number for a numeric column (costs): JSON number syntax, within
+ * numeric's range and the column's precision and scale.
+ */
+static bool
+convert_numeric(IngestColumn *col, const char *str, int len, Datum *out, char **err)
+{
+	char	   *cstr = pnstrdup(str, len);
+	Datum		num;
+
+	if (!IsValidJsonNumber(cstr, len) || !ingest_json_number_fits(cstr))
+	{
+		*err = psprintf("%s is not a number", ingest_quote(str, len));
+		return false;
+	}
+	num = DirectFunctionCall3(numeric_in, CStringGetDatum(cstr), ObjectIdGetDatum(InvalidOid),
+							  Int32GetDatum(-1));
+	if (!ingest_numeric_fits(col, num))
+	{
+		*err = psprintf("%s does not fit type %s", ingest_quote(str, len),
+						format_type_with_typemod(col->typid, col->typmod));
+		return false;
+	}
+	*out = num;
+	return true;
+}
+
+/*
  * Convert one value given as text into the column's type, without raising
  * an error for bad input: returns false and sets *err to a message that
  * names what was wrong (the caller adds the field name).
@@ -327,6 +381,8 @@ ingest_convert_text(IngestColumn *col, const char *str, int len, Datum *out, cha
 				goto bad_int;
 			*out = Int64GetDatum(iv);
 			return true;
+		case CC_NUMERIC:
+			return convert_numeric(col, str, len, out, err);
 		case CC_ENUM:
 			return convert_enum(col, str, len, out, err);
 		case CC_OTHER:

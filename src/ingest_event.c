@@ -21,10 +21,12 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "ingest.h"
@@ -44,14 +46,6 @@
  */
 #define INGEST_MAX_ID_BYTES 1024
 
-/*
- * "data" given as a string is parsed by PostgreSQL's recursive JSON parser,
- * which raises "stack depth limit exceeded" (for the whole call) at about
- * 14,500 levels with the default max_stack_depth of 2 MB.  Deeper strings
- * are refused for their own element before parsing.
- */
-#define INGEST_MAX_DATA_DEPTH 10000
-
 /* Levels the platform knows. */
 static const char *const known_levels[] = {"DEBUG", "DEFAULT", "WARNING", "ERROR"};
 
@@ -60,10 +54,137 @@ static const char *const unstored_types[] = {"score-create", "dataset-item-creat
 "dataset-run-item-create"};
 
 /*
+ * Langfuse envelope types that make an observation of a given type.  Newer
+ * SDKs send types the platform's enum may lack: such an observation is
+ * stored as the nearest type the platform has, and meta.langfuse_type keeps
+ * the envelope's type.
+ */
+typedef struct EnvelopeObsType
+{
+	const char *type;			/* the envelope's type */
+	const char *obs_type;		/* the observation type of the same name */
+	const char *nearest;		/* when the target lacks obs_type */
+	int			prec;
+} EnvelopeObsType;
+
+static const EnvelopeObsType envelope_obs_types[] = {
+	{"span-create", "SPAN", "SPAN", PREC_START},
+	{"span-update", "SPAN", "SPAN", PREC_END},
+	{"generation-create", "GENERATION", "GENERATION", PREC_START},
+	{"generation-update", "GENERATION", "GENERATION", PREC_END},
+	{"event-create", "EVENT", "EVENT", PREC_START},
+	{"agent-create", "AGENT", "AGENT", PREC_START},
+	{"tool-create", "TOOL", "TOOL", PREC_START},
+	{"chain-create", "CHAIN", "SPAN", PREC_START},
+	{"retriever-create", "RETRIEVER", "SPAN", PREC_START},
+	{"evaluator-create", "EVALUATOR", "SPAN", PREC_START},
+	{"embedding-create", "EMBEDDING", "GENERATION", PREC_START},
+	{"guardrail-create", "GUARDRAIL", "SPAN", PREC_START},
+	/* legacy: the type comes from body.type */
+	{"observation-create", NULL, NULL, PREC_START},
+	{"observation-update", NULL, NULL, PREC_END},
+};
+
+/*
+ * The sentinel standing for \u0000 in the values of the element being
+ * parsed (see ingest_json.c), or none (code 0).  Set per element; a "data"
+ * string parsed later takes it over, or chooses its own when the element
+ * had none.
+ */
+static IngestNul cur_nul;
+
+/*
+ * Where the sentinel occurs in s (len bytes), or NULL.  Without a sentinel
+ * (nearly always) this is one test.
+ */
+static const char *
+find_nul(const char *s, int len)
+{
+	const char *end = s + len;
+	const char *p;
+
+	if (cur_nul.code == 0 || cur_nul.lossy)
+		return NULL;
+	for (p = s; p < end && (p = memchr(p, cur_nul.bytes[0], end - p)) != NULL; p++)
+		if (end - p >= cur_nul.len && memcmp(p, cur_nul.bytes, cur_nul.len) == 0)
+			return p;
+	return NULL;
+}
+
+/*
+ * s (len bytes) with every sentinel replaced by U+FFFD ('?' where the
+ * server encoding lacks it): what a text or jsonb value holds instead of
+ * the NUL.  Returns s itself when there is none; else a copy, updating
+ * *len and setting *replaced.
+ */
+static const char *
+unmask_nul(const char *s, int *len, bool *replaced)
+{
+	const char *end = s + *len;
+	const char *p = find_nul(s, *len);
+	bool		utf8 = (GetDatabaseEncoding() == PG_UTF8);
+	StringInfoData buf;
+
+	if (p == NULL)
+		return s;
+	initStringInfo(&buf);
+	while (p != NULL)
+	{
+		appendBinaryStringInfo(&buf, s, p - s);
+		appendBinaryStringInfo(&buf, utf8 ? "\xEF\xBF\xBD" : "?", utf8 ? 3 : 1);
+		s = p + cur_nul.len;
+		p = find_nul(s, end - s);
+	}
+	appendBinaryStringInfo(&buf, s, end - s);
+	*len = buf.len;
+	if (replaced)
+		*replaced = true;
+	return buf.data;
+}
+
+/*
+ * A jsonb value with its sentinels replaced (see unmask_nul), rebuilt only
+ * when it holds one.  Strings are stored verbatim in jsonb, so a search of
+ * its bytes finds every one (and, rarely, a match in the binary structure:
+ * then the rebuild changes nothing).
+ */
+static Jsonb *
+jsonb_unmask_nul(Jsonb *jb, bool *replaced)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbParseState *ps = NULL;
+	JsonbValue	v;
+	JsonbValue *res = NULL;
+
+	if (find_nul(VARDATA(jb), VARSIZE(jb) - VARHDRSZ) == NULL)
+		return jb;
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY || tok == WJB_VALUE || tok == WJB_ELEM)
+		{
+			if (v.type == jbvString)
+			{
+				int			len = v.val.string.len;
+
+				v.val.string.val = (char *) unmask_nul(v.val.string.val, &len, replaced);
+				v.val.string.len = len;
+			}
+			res = pushJsonbValue(&ps, tok, &v);
+		}
+		else
+			res = pushJsonbValue(&ps, tok, (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar) ? &v : NULL);
+	}
+	return JsonbValueToJsonb(res);
+}
+
+/*
  * Mark an event invalid (or otherwise finished) with a status and message.
  * Returns false so that callers can "return reject(...)".
  */
 static bool reject(IngestEvent *ev, int status, const char *fmt,...) pg_attribute_printf(3, 4);
+static const char *unmask_nul(const char *s, int *len, bool *replaced);
 
 static bool
 reject(IngestEvent *ev, int status, const char *fmt,...)
@@ -84,7 +205,8 @@ reject(IngestEvent *ev, int status, const char *fmt,...)
 		enlargeStringInfo(&buf, needed);
 	}
 	ev->status = status;
-	ev->message = buf.data;
+	/* a value quoted in the message shows its NULs as U+FFFD */
+	ev->message = (char *) unmask_nul(buf.data, &buf.len, NULL);
 	ev->action = IA_NONE;
 	return false;
 }
@@ -189,24 +311,28 @@ static char *
 string_value(JsonbValue *v)
 {
 	if (v && v->type == jbvString)
-		return pnstrdup(v->val.string.val, v->val.string.len);
+	{
+		int			len = v->val.string.len;
+		const char *s = unmask_nul(v->val.string.val, &len, NULL);
+
+		return pnstrdup(s, len);
+	}
 	return NULL;
 }
 
 /*
- * Append str (len bytes) to buf as a JSON string, escaped exactly as
+ * Append the characters of str (len bytes) to buf escaped exactly as
  * PostgreSQL's escape_json() does.  escape_json() appends byte by byte;
  * this appends the runs between escapes in one piece, which matters for
  * the kilobytes of model input and output in a json column.
  */
 static void
-append_json_string(StringInfo buf, const char *str, int len)
+append_json_chars(StringInfo buf, const char *str, int len)
 {
 	const char *end = str + len;
 	const char *run = str;
 	const char *p;
 
-	appendStringInfoCharMacro(buf, '"');
 	for (p = str; p < end; p++)
 	{
 		unsigned char c = (unsigned char) *p;
@@ -246,6 +372,26 @@ append_json_string(StringInfo buf, const char *str, int len)
 		appendBinaryStringInfo(buf, esc, 2);
 	}
 	appendBinaryStringInfo(buf, run, end - run);
+}
+
+/*
+ * Append str as a JSON string.  A json column can hold \u0000: the
+ * sentinel that stands for it becomes the escape again.
+ */
+static void
+append_json_string(StringInfo buf, const char *str, int len)
+{
+	const char *nul;
+
+	appendStringInfoCharMacro(buf, '"');
+	while ((nul = find_nul(str, len)) != NULL)
+	{
+		append_json_chars(buf, str, nul - str);
+		appendBinaryStringInfo(buf, "\\u0000", 6);
+		len -= (nul - str) + cur_nul.len;
+		str = nul + cur_nul.len;
+	}
+	append_json_chars(buf, str, len);
 	appendStringInfoCharMacro(buf, '"');
 }
 
@@ -372,20 +518,25 @@ set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, cons
 	char	   *err = NULL;
 	Datum		d;
 
+	bool		replaced = false;
+
 	if (col->colname == NULL || v == NULL)
 		return true;
 	if (col->cclass == CC_JSON)
 		d = PointerGetDatum(json_text(v));
 	else if (col->cclass == CC_JSONB)
-		d = JsonbPGetDatum(JsonbValueToJsonb(v));
+		d = JsonbPGetDatum(jsonb_unmask_nul(JsonbValueToJsonb(v), &replaced));
 	else
 	{
 		if (!scalar_text(v, &s, &len))
 			return reject(ev, 400, "%s%s: must be a string, not %s", prefix, key,
 						  json_type_phrase(v));
+		s = unmask_nul(s, &len, &replaced);
 		if (!ingest_convert_text(col, s, len, &d, &err))
 			return reject(ev, 400, "%s%s: %s", prefix, key, err);
 	}
+	if (replaced)
+		ev->nul_fields |= (((uint32) 1) << f);
 	ev->vals[f].present = true;
 	ev->vals[f].cls = cls;
 	ev->vals[f].value = d;
@@ -655,8 +806,201 @@ observation_model(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
 }
 
 /*
- * Token counts: body fields, Langfuse usage (both shapes), then
- * output._llm_tokens, each later source winning.
+ * The byte length of the whitespace character at p (Python's str.split()
+ * whitespace, which the platform's word count uses), or 0.
+ */
+static int
+whitespace_len(const unsigned char *p, const unsigned char *end)
+{
+	pg_wchar	u;
+	int			len;
+
+	if (*p == ' ' || (*p >= 0x09 && *p <= 0x0D) || (*p >= 0x1C && *p <= 0x1F))
+		return 1;
+	if (*p < 0x80 || GetDatabaseEncoding() != PG_UTF8)
+		return 0;
+	len = pg_utf_mblen(p);
+	if (end - p < len)
+		return 0;
+	u = utf8_to_unicode(p);
+	if (u == 0x85 || u == 0xA0 || u == 0x1680 || (u >= 0x2000 && u <= 0x200A) ||
+		u == 0x2028 || u == 0x2029 || u == 0x202F || u == 0x205F || u == 0x3000)
+		return len;
+	return 0;
+}
+
+/*
+ * The number of whitespace-separated words in s, as len(s.split()).
+ */
+static int64
+count_words(const char *s, int len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	const unsigned char *end = p + len;
+	bool		utf8 = (GetDatabaseEncoding() == PG_UTF8);
+	bool		in_word = false;
+	int64		words = 0;
+
+	while (p < end)
+	{
+		int			w = whitespace_len(p, end);
+
+		if (w > 0)
+		{
+			in_word = false;
+			p += w;
+			continue;
+		}
+		if (!in_word)
+			words++;
+		in_word = true;
+		p += (utf8 && *p >= 0x80) ? Max(1, Min(pg_utf_mblen(p), end - p)) : 1;
+	}
+	return words;
+}
+
+/*
+ * The words of a value as the platform counts them (of Python's str() of
+ * it): a string's own; a number, boolean or null is one word; an object or
+ * array is counted in its JSON text, whose ", " and ": " separators are
+ * those of Python's str() of a dict or list.
+ */
+static int64
+value_words(JsonbValue *v)
+{
+	text	   *t;
+
+	if (v->type == jbvString)
+		return count_words(v->val.string.val, v->val.string.len);
+	if (v->type != jbvBinary)
+		return 1;
+	t = json_text(v);
+	return count_words(VARDATA(t), VARSIZE(t) - VARHDRSZ);
+}
+
+/*
+ * Is a value "truthy" in Python (the platform's test of _llm_result)?
+ */
+static bool
+value_truthy(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return false;
+		case jbvString:
+			return v->val.string.len > 0;
+		case jbvBool:
+			return v->val.boolean;
+		case jbvNumeric:
+			return !DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(v->val.numeric),
+													 DirectFunctionCall1(int4_numeric, Int32GetDatum(0))));
+		default:
+			return JsonContainerSize(v->val.binary.data) > 0;
+	}
+}
+
+/*
+ * The value of a token field of the event as an integer; false when it is
+ * absent or not of an integer type.
+ */
+static bool
+token_value(IngestEvent *ev, IngestTable *tab, int f, int64 *n)
+{
+	switch (tab->cols[f].cclass)
+	{
+		case CC_INT2:
+			*n = DatumGetInt16(ev->vals[f].value);
+			break;
+		case CC_INT4:
+			*n = DatumGetInt32(ev->vals[f].value);
+			break;
+		case CC_INT8:
+			*n = DatumGetInt64(ev->vals[f].value);
+			break;
+		default:
+			return false;
+	}
+	return ev->vals[f].present;
+}
+
+/*
+ * Estimate the token counts of an event that reports none (or only zeros)
+ * as the platform does for streaming models: 0.75 tokens per word, per
+ * message of output._llm_messages (its "content", rounded down per
+ * message) for the prompt, and of output._llm_result for the completion;
+ * total = prompt + completion.  Estimates have a default's precedence:
+ * a count any event reports wins.  Nothing when both estimates are 0, or
+ * when a count does not fit its column.
+ */
+static void
+estimate_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *outobj)
+{
+	static const int fields[3] = {OF_PROMPT_TOKENS, OF_COMPLETION_TOKENS, OF_TOTAL_TOKENS};
+	JsonbValue	buf;
+	JsonbValue *v;
+	int64		est[3] = {0, 0, 0};
+	Datum		d[3];
+	int			i;
+
+	if (outobj == NULL)
+		return;
+	for (i = 0; i < 3; i++)
+	{
+		int64		n;
+
+		if (token_value(ev, tab, fields[i], &n) && n != 0)
+			return;				/* the event reports a count */
+	}
+	v = get_key(outobj, "_llm_messages", &buf);
+	if (v != NULL && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	{
+		JsonbContainer *msgs = v->val.binary.data;
+		int			n = JsonContainerSize(msgs);
+
+		for (i = 0; i < n; i++)
+		{
+			JsonbValue *msg = getIthJsonbValueFromContainer(msgs, i);
+			JsonbValue	cbuf;
+			JsonbValue *content;
+
+			if (as_object(msg) == NULL)
+				continue;
+			content = getKeyJsonValueFromContainer(as_object(msg), "content", 7, &cbuf);
+			if (content != NULL)
+				est[0] += value_words(content) * 3 / 4;
+		}
+	}
+	v = getKeyJsonValueFromContainer(outobj, "_llm_result", 11, &buf);
+	if (v != NULL && value_truthy(v))
+		est[1] = value_words(v) * 3 / 4;
+	est[2] = est[0] + est[1];
+	if (est[2] == 0)
+		return;
+	for (i = 0; i < 3; i++)
+	{
+		IngestColumn *col = &tab->cols[fields[i]];
+		char	   *err;
+		char	   *num = psprintf(INT64_FORMAT, est[i]);
+
+		if (col->colname != NULL && !ingest_convert_text(col, num, strlen(num), &d[i], &err))
+			return;
+	}
+	for (i = 0; i < 3; i++)
+	{
+		if (tab->cols[fields[i]].colname == NULL)
+			continue;
+		ev->vals[fields[i]].present = true;
+		ev->vals[fields[i]].cls = PREC_ESTIMATE;
+		ev->vals[fields[i]].value = d[i];
+	}
+	ev->tokens_estimated = true;
+}
+
+/*
+ * Token counts: body fields, Langfuse usage (both shapes), usageDetails,
+ * then output._llm_tokens, each later source winning; estimated when none
+ * of them reports a count.
  */
 static bool
 observation_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
@@ -664,6 +1008,7 @@ observation_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
 {
 	JsonbValue	buf;
 	JsonbValue *v;
+	const char *key;
 
 	if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, body, prefix, "promptTokens", "prompt_tokens", NULL) ||
 		!set_tokens(ev, tab, OF_COMPLETION_TOKENS, body, prefix, "completionTokens", "completion_tokens", NULL) ||
@@ -682,6 +1027,20 @@ observation_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
 			!set_tokens(ev, tab, OF_TOTAL_TOKENS, usage, up, "totalTokens", "total", "total_tokens"))
 			return false;
 	}
+	/* Langfuse's usageDetails: its own keys, or OpenAI's two usage shapes */
+	v = get_key2(body, "usageDetails", "usage_details", &buf, &key);
+	if (v)
+	{
+		JsonbContainer *details = as_object(v);
+		const char *dp = psprintf("%s%s.", prefix, key);
+
+		if (details == NULL)
+			return reject(ev, 400, "%s%s: must be an object", prefix, key);
+		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, details, dp, "input", "prompt_tokens", "input_tokens") ||
+			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, details, dp, "output", "completion_tokens", "output_tokens") ||
+			!set_tokens(ev, tab, OF_TOTAL_TOKENS, details, dp, "total", "total_tokens", NULL))
+			return false;
+	}
 	v = get_key(outobj, "_llm_tokens", &buf);
 	if (v)
 	{
@@ -695,7 +1054,134 @@ observation_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
 			!set_tokens(ev, tab, OF_TOTAL_TOKENS, tok, tp, "total", NULL, NULL))
 			return false;
 	}
+	estimate_tokens(ev, tab, outobj);
 	return true;
+}
+
+/*
+ * A cost the client gives (costDetails, Langfuse usage's *Cost): a number
+ * (or a string holding one), 0 or more.
+ */
+static bool
+set_cost(IngestEvent *ev, IngestTable *tab, int f, JsonbContainer *obj, const char *prefix,
+		 const char *k1, const char *k2)
+{
+	JsonbValue	buf;
+	const char *key;
+	JsonbValue *v = get_key2(obj, k1, k2, &buf, &key);
+	const char *s;
+	int			len;
+	char	   *num;
+
+	if (v == NULL || tab->cols[f].colname == NULL)
+		return true;
+	if ((v->type != jbvNumeric && v->type != jbvString) || !scalar_text(v, &s, &len))
+		return reject(ev, 400, "%s%s: must be a number", prefix, key);
+	num = pnstrdup(s, len);
+	if (!IsValidJsonNumber(num, len) || !ingest_json_number_fits(num))
+		return reject(ev, 400, "%s%s: %s is not a number", prefix, key, ingest_quote(s, len));
+	if (num[0] == '-' && strspn(num, "-0.eE+") != (size_t) len)
+		return reject(ev, 400, "%s%s: %s is negative; a cost must be 0 or more", prefix, key, num);
+	return set_field(ev, tab, f, ev->prec, v, prefix, key);
+}
+
+/*
+ * Costs the client gives: Langfuse usage {inputCost, outputCost,
+ * totalCost}, then costDetails {input, output, total} (the later source
+ * wins).  They have the event's precedence, which beats the costs the
+ * merge computes from model_pricing.
+ */
+static bool
+observation_costs(IngestEvent *ev, IngestTable *tab, JsonbContainer *body, const char *prefix)
+{
+	JsonbValue	buf;
+	const char *key;
+	JsonbContainer *obj = as_object(get_key(body, "usage", &buf));
+	JsonbValue *v;
+	const char *p;
+
+	if (obj != NULL)
+	{
+		p = psprintf("%susage.", prefix);
+		if (!set_cost(ev, tab, OF_INPUT_COST, obj, p, "inputCost", "input_cost") ||
+			!set_cost(ev, tab, OF_OUTPUT_COST, obj, p, "outputCost", "output_cost") ||
+			!set_cost(ev, tab, OF_TOTAL_COST, obj, p, "totalCost", "total_cost"))
+			return false;
+	}
+	v = get_key2(body, "costDetails", "cost_details", &buf, &key);
+	if (v == NULL)
+		return true;
+	obj = as_object(v);
+	if (obj == NULL)
+		return reject(ev, 400, "%s%s: must be an object", prefix, key);
+	p = psprintf("%s%s.", prefix, key);
+	return set_cost(ev, tab, OF_INPUT_COST, obj, p, "input", NULL) &&
+		set_cost(ev, tab, OF_OUTPUT_COST, obj, p, "output", NULL) &&
+		set_cost(ev, tab, OF_TOTAL_COST, obj, p, "total", NULL);
+}
+
+/*
+ * The meta of an event gains what the ingestion notes about it: the
+ * Langfuse type it was stored under another type for (langfuse_type), and
+ * that its token counts are estimated (swisper_tokens_estimated).  Added
+ * to the event's own meta object; an event without meta gets one with
+ * the notes only, at a default's precedence, so that the meta of any
+ * other event wins over it (and a meta that is not an object stays as it
+ * is).
+ */
+static bool
+observation_meta_notes(IngestEvent *ev, IngestTable *tab, JsonbContainer *body, const char *prefix)
+{
+	JsonbValue	buf;
+	const char *key;
+	JsonbValue *meta = get_key2(body, "metadata", "meta", &buf, &key);
+	JsonbParseState *ps = NULL;
+	JsonbValue	k;
+	JsonbValue	v;
+	JsonbValue *res;
+	Jsonb	   *jb;
+
+	if ((ev->langfuse_type == NULL && !ev->tokens_estimated) || tab->cols[OF_META].colname == NULL ||
+		(meta != NULL && as_object(meta) == NULL))
+		return true;
+	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
+	if (meta != NULL)
+	{
+		JsonbIterator *it = JsonbIteratorInit(as_object(meta));
+		JsonbIteratorToken tok;
+
+		/* nested containers come as binary values, which push unpacks */
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+			if (tok == WJB_KEY || tok == WJB_VALUE)
+				pushJsonbValue(&ps, tok, &v);
+	}
+	k.type = jbvString;
+	if (ev->langfuse_type != NULL)
+	{
+		k.val.string.val = "langfuse_type";
+		k.val.string.len = strlen(k.val.string.val);
+		v.type = jbvString;
+		v.val.string.val = (char *) ev->langfuse_type;
+		v.val.string.len = strlen(ev->langfuse_type);
+		pushJsonbValue(&ps, WJB_KEY, &k);
+		pushJsonbValue(&ps, WJB_VALUE, &v);
+	}
+	if (ev->tokens_estimated)
+	{
+		k.val.string.val = "swisper_tokens_estimated";
+		k.val.string.len = strlen(k.val.string.val);
+		v.type = jbvBool;
+		v.val.boolean = true;
+		pushJsonbValue(&ps, WJB_KEY, &k);
+		pushJsonbValue(&ps, WJB_VALUE, &v);
+	}
+	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
+	jb = JsonbValueToJsonb(res);
+	v.type = jbvBinary;
+	v.val.binary.data = &jb->root;
+	v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	return set_field(ev, tab, OF_META, meta ? ev->prec : PREC_ESTIMATE, &v, prefix,
+					 meta ? key : "metadata");
 }
 
 /*
@@ -796,8 +1282,10 @@ fill_observation(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const c
 	return set_field(ev, tab, OF_OUTPUT, ev->prec, output, prefix, "output") &&
 		observation_model(ev, tab, body, as_object(output), prefix) &&
 		observation_tokens(ev, tab, body, as_object(output), prefix) &&
+		observation_costs(ev, tab, body, prefix) &&
 		observation_level(ev, tab, body, prefix) &&
-		observation_type(ev, tab, body, prefix, type_name);
+		observation_type(ev, tab, body, prefix, type_name) &&
+		observation_meta_notes(ev, tab, body, prefix);
 }
 
 /*
@@ -818,8 +1306,8 @@ set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv, c
 		return reject(ev, 400, "%s: must be a non-empty string", path);
 	if (!check_id_length(ev, idv, "", path))
 		return false;
-	s = idv->val.string.val;
 	len = idv->val.string.len;
+	s = unmask_nul(idv->val.string.val, &len, NULL);
 	if (!ingest_convert_text(&tab->cols[0], s, len, &d, &err))
 		return reject(ev, 400, "%s: %s", path, err);
 	ev->vals[0].present = true;
@@ -858,8 +1346,8 @@ set_obs_trace(IngestTarget *t, IngestEvent *ev, JsonbValue *tv, const char *path
 		return reject(ev, 400, "%s: must be a non-empty string", path);
 	if (!check_id_length(ev, tv, "", path))
 		return false;
-	s = tv->val.string.val;
 	len = tv->val.string.len;
+	s = unmask_nul(tv->val.string.val, &len, NULL);
 	if (!set_field(ev, OBS(t), OF_TRACE_ID, FIRST_EXPLICIT, tv, "", path))
 		return false;
 	if (!ingest_convert_text(&traces->cols[TF_ID], s, len, &d, &err))
@@ -903,51 +1391,14 @@ set_tiebreak(IngestEvent *ev)
 }
 
 /*
- * Does the JSON text s nest arrays and objects deeper than limit?  Counts
- * brackets outside strings; every server encoding keeps the bytes of ASCII
- * characters for ASCII only, so a byte-wise scan is exact.
- */
-static bool
-json_nests_deeper(const char *s, int len, int limit)
-{
-	int			depth = 0;
-	bool		in_string = false;
-	int			i;
-
-	if (len <= limit)
-		return false;			/* each level takes at least one byte */
-	for (i = 0; i < len; i++)
-	{
-		char		c = s[i];
-
-		if (in_string)
-		{
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = false;
-		}
-		else if (c == '"')
-			in_string = true;
-		else if (c == '[' || c == '{')
-		{
-			if (++depth > limit)
-				return true;
-		}
-		else if (c == ']' || c == '}')
-			depth--;
-	}
-	return false;
-}
-
-/*
  * The "data" of a stream entry: an object, or a string holding JSON.  A
- * string is parsed in a memory context of its own, made in *cxt, which the
+ * string is parsed (ingest_json.c: never an error, \u0000 kept by a
+ * sentinel) in a memory context of its own, made in *cxt, which the
  * caller deletes once the element is parsed: parsing takes several times
- * the string's size (its copy, the lexer's, jsonb_in's tree of values and
- * the jsonb), and the values taken from it are copies.  Kept to the end
- * of the call, that made a batch of SDK entries (whose data is a string)
- * peak at fourteen times its size.
+ * the string's size (its copy, the lexer's, the tree of values and the
+ * jsonb), and the values taken from it are copies.  Kept to the end of the
+ * call, that made a batch of SDK entries (whose data is a string) peak at
+ * fourteen times its size.
  */
 static JsonbContainer *
 stream_data(IngestEvent *ev, JsonbValue *v, MemoryContext *cxt, bool *ok)
@@ -959,36 +1410,24 @@ stream_data(IngestEvent *ev, JsonbValue *v, MemoryContext *cxt, bool *ok)
 		return as_object(v);
 	if (v->type == jbvString)
 	{
-		JsonLexContext *lex;
-		JsonParseErrorType rc;
+		IngestJson js;
 		MemoryContext oldcxt;
-		char	   *str;
-		Jsonb	   *jb;
+		bool		parsed;
 
-		if (json_nests_deeper(v->val.string.val, v->val.string.len, INGEST_MAX_DATA_DEPTH))
-		{
-			*ok = reject(ev, 400, "data: the string nests JSON deeper than %d levels",
-						 INGEST_MAX_DATA_DEPTH);
-			return NULL;
-		}
 		*cxt = AllocSetContextCreate(CurrentMemoryContext, "swisper stream data",
 									 ALLOCSET_DEFAULT_SIZES);
 		oldcxt = MemoryContextSwitchTo(*cxt);
-		str = pnstrdup(v->val.string.val, v->val.string.len);
-		lex = makeJsonLexContextCstringLen(str, v->val.string.len, GetDatabaseEncoding(), true);
-		rc = pg_parse_json(lex, &nullSemAction);
-		if (rc != JSON_SUCCESS)
+		parsed = ingest_json_parse(v->val.string.val, v->val.string.len, &cur_nul, &js);
+		MemoryContextSwitchTo(oldcxt);
+		if (!parsed)
 		{
-			char	   *detail = json_errdetail(rc, lex);
-
-			MemoryContextSwitchTo(oldcxt);
-			*ok = reject(ev, 400, "data: the string is not valid JSON (%s)", detail);
+			*ok = reject(ev, 400, "data: the string %s", js.error);
 			return NULL;
 		}
-		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
-		MemoryContextSwitchTo(oldcxt);
-		if (JB_ROOT_IS_OBJECT(jb))
-			return &jb->root;
+		if (cur_nul.code == 0)
+			cur_nul = js.nul;
+		if (JB_ROOT_IS_OBJECT(js.jb))
+			return &js.jb->root;
 	}
 	*ok = reject(ev, 400, "data: must be an object or a string holding a JSON object");
 	return NULL;
@@ -1002,7 +1441,7 @@ resolve_project(IngestEvent *ev, JsonbValue *v, const char *path, const char *de
 {
 	if (v && v->type != jbvString)
 		return reject(ev, 400, "%s: must be a string", path);
-	ev->project_id = v ? pnstrdup(v->val.string.val, v->val.string.len) : (char *) default_project;
+	ev->project_id = v ? string_value(v) : (char *) default_project;
 	if (ev->project_id == NULL || ev->project_id[0] == '\0')
 		return reject(ev, 400, "project_id: missing (the event names no project and no project_id argument was given)");
 	return true;
@@ -1027,6 +1466,7 @@ heartbeat_text(IngestEvent *ev, JsonbContainer *data, const char *k1, const char
 		return true;
 	if (!scalar_text(v, &s, &len))
 		return reject(ev, 400, "data.%s: must be a string, not %s", key, json_type_phrase(v));
+	s = unmask_nul(s, &len, NULL);
 	*out = pnstrdup(s, len);
 	return true;
 }
@@ -1136,6 +1576,26 @@ parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, 
 }
 
 /*
+ * The observation type an envelope type makes: the type of the same name
+ * when the target can hold it, else the nearest one, and then the
+ * envelope's type goes to meta.langfuse_type.  NULL: body.type decides.
+ */
+static const char *
+envelope_type_name(IngestTable *tab, const EnvelopeObsType *et, IngestEvent *ev)
+{
+	IngestColumn *col = &tab->cols[OF_TYPE];
+	Datum		d;
+	char	   *err;
+
+	if (et->obs_type == NULL || col->colname == NULL ||
+		strcmp(et->obs_type, et->nearest) == 0 ||
+		ingest_convert_text(col, et->obs_type, strlen(et->obs_type), &d, &err))
+		return et->obs_type;
+	ev->langfuse_type = et->type;
+	return et->nearest;
+}
+
+/*
  * A Langfuse-style envelope {id, timestamp, type, body}.
  */
 static void
@@ -1151,7 +1611,7 @@ parse_envelope(IngestTarget *t, JsonbContainer *obj, const char *default_project
 	JsonbContainer *body;
 	const char *key;
 	const char *obs_type = NULL;
-	IngestKind	kind;
+	IngestKind	kind = IK_OBS;
 	int			i;
 
 	if (type == NULL)
@@ -1185,21 +1645,18 @@ parse_envelope(IngestTarget *t, JsonbContainer *obj, const char *default_project
 		kind = IK_TRACE;
 		ev->prec = PREC_START;
 	}
-	else if (strcmp(type, "span-create") == 0 || strcmp(type, "span-update") == 0)
-		obs_type = "SPAN";
-	else if (strcmp(type, "generation-create") == 0 || strcmp(type, "generation-update") == 0)
-		obs_type = "GENERATION";
-	else if (strcmp(type, "event-create") == 0)
-		obs_type = "EVENT";
-	else if (strcmp(type, "observation-create") != 0 && strcmp(type, "observation-update") != 0)
+	else
 	{
-		reject(ev, 400, "type: unknown event type %s", ingest_quote(type, strlen(type)));
-		return;
-	}
-	if (strcmp(type, "trace-create") != 0)
-	{
-		kind = IK_OBS;
-		ev->prec = (strstr(type, "-update") != NULL) ? PREC_END : PREC_START;
+		for (i = 0; i < (int) lengthof(envelope_obs_types); i++)
+			if (strcmp(type, envelope_obs_types[i].type) == 0)
+				break;
+		if (i == (int) lengthof(envelope_obs_types))
+		{
+			reject(ev, 400, "type: unknown event type %s", ingest_quote(type, strlen(type)));
+			return;
+		}
+		ev->prec = envelope_obs_types[i].prec;
+		obs_type = envelope_type_name(OBS(t), &envelope_obs_types[i], ev);
 	}
 
 	v = get_key(obj, "timestamp", &buf);
@@ -1245,24 +1702,19 @@ parse_envelope(IngestTarget *t, JsonbContainer *obj, const char *default_project
 }
 
 /*
- * Parse one element of a batch.  Elements that are not objects, or that
- * are neither stream entries nor envelopes, get 400.
+ * The part of parsing an element shared by the jsonb and the text entry
+ * points: elem is the element's value.
  */
-void
-ingest_parse_element(IngestTarget *t, JsonbValue *elem, int idx, const char *default_project,
-					 IngestEvent *ev)
+static void
+parse_element_value(IngestTarget *t, JsonbValue *elem, const char *default_project,
+					IngestEvent *ev)
 {
 	JsonbContainer *obj = as_object(elem);
 	JsonbValue	buf;
 
-	memset(ev, 0, sizeof(*ev));
-	ev->idx = idx;
 	if (obj == NULL)
-	{
 		reject(ev, 400, "event: must be a JSON object, not %s", JsonbTypeName(elem));
-		return;
-	}
-	if (get_key(obj, "event_type", &buf))
+	else if (get_key(obj, "event_type", &buf))
 	{
 		MemoryContext datacxt = NULL;
 
@@ -1274,6 +1726,101 @@ ingest_parse_element(IngestTarget *t, JsonbValue *elem, int idx, const char *def
 		parse_envelope(t, obj, default_project, ev);
 	else
 		reject(ev, 400, "event: has neither event_type (a stream entry) nor type (an envelope)");
+	ev->nul_lossy = cur_nul.lossy;
+	memset(&cur_nul, 0, sizeof(cur_nul));
+}
+
+/*
+ * Parse one element of a batch.  Elements that are not objects, or that
+ * are neither stream entries nor envelopes, get 400.
+ */
+void
+ingest_parse_element(IngestTarget *t, JsonbValue *elem, int idx, const char *default_project,
+					 IngestEvent *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->idx = idx;
+	memset(&cur_nul, 0, sizeof(cur_nul));
+	parse_element_value(t, elem, default_project, ev);
+}
+
+/*
+ * Parse one element given as JSON text (swisper.ingest_entries()): a text
+ * that is not JSON, or that jsonb cannot hold, is the element's 400; one
+ * holding \u0000 is parsed with a sentinel in its place.  Everything is
+ * allocated in the current memory context; ingest_event_copy() keeps what
+ * the merge needs.
+ */
+void
+ingest_parse_text(IngestTarget *t, const char *text, int len, int idx, const char *default_project,
+				  IngestEvent *ev)
+{
+	IngestJson	js;
+	JsonbValue	elem;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->idx = idx;
+	memset(&cur_nul, 0, sizeof(cur_nul));
+	if (!ingest_json_parse(text, len, NULL, &js))
+	{
+		reject(ev, 400, "event: the text %s", js.error);
+		return;
+	}
+	cur_nul = js.nul;
+	elem.type = jbvBinary;
+	elem.val.binary.data = &js.jb->root;
+	elem.val.binary.len = VARSIZE(js.jb) - VARHDRSZ;
+	parse_element_value(t, &elem, default_project, &ev[0]);
+}
+
+/*
+ * A C string copied into the current memory context, NULL kept.
+ */
+static char *
+copy_string(const char *s)
+{
+	return s ? pstrdup(s) : NULL;
+}
+
+/*
+ * Copy what the merge reads of an event into the current memory context,
+ * so that the context it was parsed in can be reset: the strings, and the
+ * values of a valid event (each of its column's type).
+ */
+void
+ingest_event_copy(IngestTarget *t, IngestEvent *ev)
+{
+	IngestTable *tab = (ev->action == IA_TRACE) ? TRACES(t) : OBS(t);
+	int			f;
+
+	ev->event_id = copy_string(ev->event_id);
+	ev->message = copy_string(ev->message);
+	ev->project_id = copy_string(ev->project_id);
+	ev->key = copy_string(ev->key);
+	ev->ph_key = copy_string(ev->ph_key);
+	ev->environment = copy_string(ev->environment);
+	ev->app_version = copy_string(ev->app_version);
+	ev->sdk_version = copy_string(ev->sdk_version);
+	ev->langfuse_type = NULL;
+	for (f = 0; f < INGEST_MAX_FIELDS; f++)
+	{
+		IngestColumn *col = &tab->cols[f];
+
+		if (!ev->vals[f].present)
+			continue;
+		if (ev->action != IA_TRACE && ev->action != IA_OBS)
+			ev->vals[f].present = false;	/* never merged */
+		else
+			ev->vals[f].value = datumCopy(ev->vals[f].value, col->typbyval, col->typlen);
+	}
+	if (ev->ph_key)
+	{
+		ev->ph_trace_id = datumCopy(ev->ph_trace_id, TRACES(t)->cols[TF_ID].typbyval,
+									TRACES(t)->cols[TF_ID].typlen);
+		if (ev->ph_has_project)
+			ev->ph_project = datumCopy(ev->ph_project, TRACES(t)->cols[TF_PROJECT_ID].typbyval,
+									   TRACES(t)->cols[TF_PROJECT_ID].typlen);
+	}
 }
 
 /*
@@ -1294,6 +1841,7 @@ ingest_parse_http(IngestTarget *t, HttpKind kind, Jsonb *body, const char *obser
 	uint64		h;
 
 	memset(ev, 0, sizeof(*ev));
+	memset(&cur_nul, 0, sizeof(cur_nul));
 	if (obj == NULL)
 	{
 		reject(ev, 400, "body: must be a JSON object");

@@ -49,6 +49,7 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/array.h"
@@ -75,6 +76,23 @@
 #define TS_BIAS		(INT64CONST(1) << 54)
 #define TS_MASK		((INT64CONST(1) << 56) - 1)
 
+/*
+ * The stamp of a value the merge derives (total tokens, computed costs):
+ * below the stamp of every event's value, even of estimates and defaults
+ * (class 0), and above "never set".
+ */
+#define DERIVED_HI	INT64CONST(0)
+#define DERIVED_LO	PG_INT64_MIN
+
+/*
+ * The format of a merge state: the id's stamp is never compared (ids are
+ * set once), so its second word says how many fields the state has, under
+ * a tag.  States written before the tag have TF_COUNT / OF_COUNT_V1.
+ */
+#define STATE_TAG		INT64CONST(0x5357000000000000)
+#define STATE_TAG_MASK	INT64CONST(0x7FFF000000000000)
+#define STATE_NFIELDS_MASK	INT64CONST(0xFFFF)
+
 /* One entity (a trace or an observation) touched by the batch. */
 typedef struct Entity
 {
@@ -88,6 +106,8 @@ typedef struct Entity
 	bool		has_state_row;	/* a state row exists, at state_tid */
 	ItemPointerData state_tid;
 	uint32		known;			/* bit per field: values[f] holds the stored value */
+	uint32		changed;		/* bit per field: an event of this call set it */
+	const char *project;		/* the project its events name (for prices) */
 	int			nseen;			/* hashes of the event ids applied to it */
 	int			nstored;		/* the first nstored came from the state, sorted */
 	int			maxseen;
@@ -318,10 +338,22 @@ init_entity(Entity *e, IngestKind kind, const char *key, Datum id)
 static void
 load_state(Entity *e, IngestTable *tab, bytea *sb)
 {
-	Size		fixed = sizeof(int64) * 2 * tab->nfields;
+	int			nstored = (e->kind == IK_TRACE) ? TF_COUNT : OF_COUNT_V1;
+	Size		fixed;
 	bool		have_stamps;
 	int			i;
 
+	/* the format tag in the id's stamp (see STATE_TAG) */
+	if (sb != NULL && VARSIZE_ANY_EXHDR(sb) >= 2 * sizeof(int64))
+	{
+		uint64		tag;
+
+		memcpy(&tag, VARDATA_ANY(sb) + sizeof(int64), sizeof(int64));
+		tag = pg_ntoh64(tag);
+		if (((int64) tag & STATE_TAG_MASK) == STATE_TAG)
+			nstored = (int) ((int64) tag & STATE_NFIELDS_MASK);
+	}
+	fixed = sizeof(int64) * 2 * nstored;
 	have_stamps = (sb != NULL && VARSIZE_ANY_EXHDR(sb) >= fixed &&
 				   (VARSIZE_ANY_EXHDR(sb) - fixed) % sizeof(int64) == 0);
 	if (have_stamps)
@@ -343,7 +375,7 @@ load_state(Entity *e, IngestTable *tab, bytea *sb)
 	}
 	for (i = 0; i < tab->nfields; i++)
 	{
-		if (have_stamps)
+		if (have_stamps && i < nstored)
 		{
 			const char *p = VARDATA_ANY(sb) + i * 2 * sizeof(int64);
 			uint64		hv,
@@ -510,6 +542,7 @@ merge_value(Entity *e, int f, int cls, TimestampTz ts, uint64 tiebreak, Datum va
 	e->values[f] = value;
 	e->nulls[f] = false;
 	e->known |= (1U << f);
+	e->changed |= (1U << f);
 	e->dirty = true;
 	e->state_dirty = true;
 }
@@ -556,7 +589,7 @@ stamps_datum(Entity *e, int nfields)
 	for (f = 0; f < nfields; f++)
 	{
 		uint64		hv = pg_hton64((uint64) e->hi[f]);
-		uint64		lv = pg_hton64((uint64) e->lo[f]);
+		uint64		lv = pg_hton64((uint64) (f == 0 ? (STATE_TAG | nfields) : e->lo[f]));
 
 		memcpy(p, &hv, sizeof(int64));
 		memcpy(p + sizeof(int64), &lv, sizeof(int64));
@@ -1033,6 +1066,7 @@ merge_event(IngestTarget *t, IngestEvent *ev, IngestKind kind, Entity *e, Entity
 	ColClass	tscls = t->tables[IK_TRACE].cols[TF_TIMESTAMP].cclass;
 	int			f;
 
+	e->project = ev->project_id;
 	for (f = 0; f < t->tables[kind].nfields; f++)
 	{
 		if (!ev->vals[f].present)
@@ -1057,10 +1091,35 @@ merge_event(IngestTarget *t, IngestEvent *ev, IngestKind kind, Entity *e, Entity
 }
 
 /*
+ * What the message of a stored event adds when a column could not hold its
+ * \u0000: where it became U+FFFD.
+ */
+static char *
+nul_note(IngestTable *tab, IngestEvent *ev)
+{
+	StringInfoData buf;
+	const char *sep = " ";
+	int			f;
+
+	if (ev->nul_lossy)
+		return "; \\u0000 stored as U+FFFD in every column (the element holds every character that could stand for it)";
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "; \\u0000 stored as U+FFFD in");
+	for (f = 0; f < tab->nfields; f++)
+		if (ev->nul_fields & (1U << f))
+		{
+			appendStringInfo(&buf, "%s%s", sep, tab->cols[f].colname);
+			sep = ", ";
+		}
+	appendStringInfoString(&buf, " (the column cannot hold it)");
+	return buf.data;
+}
+
+/*
  * The status of an event merged into entity e.
  */
 static void
-set_merged_status(IngestEvent *ev, IngestKind kind, Entity *e)
+set_merged_status(IngestTarget *t, IngestEvent *ev, IngestKind kind, Entity *e)
 {
 	const char *what = (kind == IK_TRACE) ? "trace" : "observation";
 
@@ -1081,6 +1140,8 @@ set_merged_status(IngestEvent *ev, IngestKind kind, Entity *e)
 		ev->status = 200;
 		ev->message = psprintf("merged into the %s created by element %d", what, e->first_event);
 	}
+	if (ev->nul_lossy || ev->nul_fields != 0)
+		ev->message = psprintf("%s%s", ev->message, nul_note(&t->tables[kind], ev));
 }
 
 /*
@@ -1118,7 +1179,131 @@ merge_events(IngestTarget *t, IngestEvent *events, int n, Entity *ents, int nent
 			continue;
 		}
 		merge_event(t, ev, kind, e, ents, nents);
-		set_merged_status(ev, kind, e);
+		set_merged_status(t, ev, kind, e);
+	}
+}
+
+/*
+ * May the merge derive field f of e: does it hold a derived value, or none
+ * (a stamp below every event's)?
+ */
+static inline bool
+derivable(Entity *e, int f)
+{
+	return e->hi[f] < DERIVED_HI || (e->hi[f] == DERIVED_HI && e->lo[f] == DERIVED_LO);
+}
+
+static void
+set_derived(Entity *e, int f, Datum value)
+{
+	e->hi[f] = DERIVED_HI;
+	e->lo[f] = DERIVED_LO;
+	e->values[f] = value;
+	e->nulls[f] = false;
+	e->known |= (1U << f);
+	e->dirty = true;
+	e->state_dirty = true;
+}
+
+/*
+ * The integer value of field f of e (a token count), if it has one.
+ */
+static bool
+entity_count(Entity *e, IngestTable *tab, int f, int64 *n)
+{
+	if (tab->cols[f].colname == NULL || e->nulls[f])
+		return false;
+	switch (tab->cols[f].cclass)
+	{
+		case CC_INT2:
+			*n = DatumGetInt16(e->values[f]);
+			return true;
+		case CC_INT4:
+			*n = DatumGetInt32(e->values[f]);
+			return true;
+		case CC_INT8:
+			*n = DatumGetInt64(e->values[f]);
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Derive what the platform derives from an observation's merged model and
+ * token counts, for every observation whose model or counts this call
+ * changed: total_tokens = prompt + completion unless an event gave it; the
+ * costs from model_pricing unless an event gave them.  They are functions
+ * of the merged values, so they do not depend on the order in which the
+ * events came; a later call that changes the model or a count makes them
+ * again (with the prices of then).  As the platform: costs only when the
+ * model is known and both counts are (and neither is 0), and only with a
+ * price row for them.
+ */
+static void
+derive_fields(IngestTarget *t, Entity *ents, int nents)
+{
+	IngestTable *tab = &t->tables[IK_OBS];
+	uint32		inputs = (1U << OF_MODEL) | (1U << OF_PROMPT_TOKENS) | (1U << OF_COMPLETION_TOKENS);
+	IngestPriceRequest *reqs = NULL;
+	Entity	  **priced = NULL;
+	int			nreqs = 0;
+	int			i;
+
+	for (i = 0; i < nents; i++)
+	{
+		Entity	   *e = &ents[i];
+		int64		p;
+		int64		c;
+
+		if (e->kind != IK_OBS || (e->changed & inputs) == 0 ||
+			!entity_count(e, tab, OF_PROMPT_TOKENS, &p) ||
+			!entity_count(e, tab, OF_COMPLETION_TOKENS, &c))
+			continue;
+		if (tab->cols[OF_TOTAL_TOKENS].colname != NULL && derivable(e, OF_TOTAL_TOKENS))
+		{
+			char	   *num = psprintf(INT64_FORMAT, p + c);
+			char	   *err;
+			Datum		d;
+
+			if (ingest_convert_text(&tab->cols[OF_TOTAL_TOKENS], num, strlen(num), &d, &err))
+				set_derived(e, OF_TOTAL_TOKENS, d);
+		}
+		if (!tab->computes_costs || e->nulls[OF_MODEL] || p <= 0 || c <= 0 ||
+			!(derivable(e, OF_INPUT_COST) || derivable(e, OF_OUTPUT_COST) ||
+			  derivable(e, OF_TOTAL_COST)))
+			continue;
+		if (reqs == NULL)
+		{
+			reqs = palloc0(sizeof(IngestPriceRequest) * nents);
+			priced = palloc(sizeof(Entity *) * nents);
+		}
+		reqs[nreqs].project = e->project;
+		reqs[nreqs].model = ingest_datum_key(&tab->cols[OF_MODEL], e->values[OF_MODEL]);
+		priced[nreqs++] = e;
+	}
+	if (nreqs == 0 || !ingest_cost_prices(reqs, nreqs))
+		return;
+	for (i = 0; i < nreqs; i++)
+	{
+		Entity	   *e = priced[i];
+		int64		p = 0;
+		int64		c = 0;
+		Datum		costs[3];
+		int			k;
+
+		if (!reqs[i].found)
+			continue;
+		(void) entity_count(e, tab, OF_PROMPT_TOKENS, &p);
+		(void) entity_count(e, tab, OF_COMPLETION_TOKENS, &c);
+		ingest_cost_compute(p, c, reqs[i].input_price, reqs[i].output_price, costs);
+		for (k = 0; k < 3; k++)
+		{
+			int			f = OF_INPUT_COST + k;
+
+			if (derivable(e, f) && ingest_numeric_fits(&tab->cols[f], costs[k]))
+				set_derived(e, f, costs[k]);
+		}
 	}
 }
 
@@ -1157,6 +1342,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	order = lock_entities(ents, nents);
 	read_entities(t, ents, nents);
 	merge_events(t, events, n, ents, nents);
+	derive_fields(t, ents, nents);
 
 	/* write: traces before observations (foreign key), then the state */
 	write_rows(t, IK_TRACE, order, nents);

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * ingest_sql.c
- *	  SQL entry points of the ingestion: swisper.ingest_batch() and the
+ *	  SQL entry points of the ingestion: swisper.ingest_batch() (a jsonb
+ *	  array), swisper.ingest_entries() (an array of JSON texts) and the
  *	  single-event functions of the HTTP API (create_trace,
  *	  create_observation, update_observation).  They parse their input into
  *	  events and hand them to the one merge routine, ingest_apply(); the
@@ -11,28 +12,64 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "ingest.h"
 
 PG_FUNCTION_INFO_V1(ingest_batch);
+PG_FUNCTION_INFO_V1(ingest_entries);
 PG_FUNCTION_INFO_V1(ingest_create_trace);
 PG_FUNCTION_INFO_V1(ingest_create_observation);
 PG_FUNCTION_INFO_V1(ingest_update_observation);
 
-/* The arguments of parse_all. */
+/* The arguments of parse_all: the elements of a jsonb array, or texts. */
 typedef struct ParseCall
 {
 	IngestTarget *t;
-	JsonbContainer *arr;
+	JsonbContainer *arr;		/* ingest_batch(): the array */
+	Datum	   *texts;			/* ingest_entries(): the elements */
+	bool	   *nulls;
+	MemoryContext elemcxt;		/* ingest_entries(): reset after each element */
 	int			n;
 	const char *project;
 	IngestEvent *events;
 } ParseCall;
+
+/*
+ * Parse one text element in the element's own memory context, keep what
+ * the merge needs, and free the rest: the call's memory then grows with
+ * the values it stores, not with the parsing of each element (its jsonb,
+ * the parser's tree of values, the conversions).
+ */
+static void
+parse_text_element(ParseCall *c, int i)
+{
+	IngestEvent *ev = &c->events[i];
+	MemoryContext oldcxt;
+	text	   *t;
+
+	if (c->nulls[i])
+	{
+		memset(ev, 0, sizeof(*ev));
+		ev->idx = i;
+		ev->status = 400;
+		ev->message = "event: must be a JSON object, not null";
+		return;
+	}
+	t = (text *) DatumGetPointer(c->texts[i]);
+	oldcxt = MemoryContextSwitchTo(c->elemcxt);
+	ingest_parse_text(c->t, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), i, c->project, ev);
+	MemoryContextSwitchTo(oldcxt);
+	ingest_event_copy(c->t, ev);
+	MemoryContextReset(c->elemcxt);
+}
 
 /*
  * Parse every element of the call's array.  A large batch takes seconds
@@ -47,8 +84,11 @@ parse_all(void *arg)
 	for (i = 0; i < c->n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		ingest_parse_element(c->t, getIthJsonbValueFromContainer(c->arr, i), i, c->project,
-							 &c->events[i]);
+		if (c->arr != NULL)
+			ingest_parse_element(c->t, getIthJsonbValueFromContainer(c->arr, i), i, c->project,
+								 &c->events[i]);
+		else
+			parse_text_element(c, i);
 	}
 }
 
@@ -61,18 +101,16 @@ parse_all(void *arg)
  * element.  Any other error (a cancel, a timeout) ends the call.
  */
 static void
-parse_elements(IngestTarget *t, JsonbContainer *arr, int n, const char *project,
-			   IngestEvent *events)
+parse_elements(ParseCall *call)
 {
-	ParseCall	call = {t, arr, n, project, events};
 	ErrorData  *edata;
 
-	if (!t->has_other)
+	if (!call->t->has_other)
 	{
-		parse_all(&call);
+		parse_all(call);
 		return;
 	}
-	edata = ingest_try_subxact(parse_all, &call);
+	edata = ingest_try_subxact(parse_all, call);
 	if (edata == NULL)
 		return;
 	FreeErrorData(edata);
@@ -80,13 +118,29 @@ parse_elements(IngestTarget *t, JsonbContainer *arr, int n, const char *project,
 	ingest_careful_conversion = true;
 	PG_TRY();
 	{
-		parse_all(&call);
+		parse_all(call);
 	}
 	PG_FINALLY();
 	{
 		ingest_careful_conversion = false;
 	}
 	PG_END_TRY();
+}
+
+/*
+ * The events of a call of n elements, after the check of its size.
+ */
+static IngestEvent *
+alloc_events(int n)
+{
+	if ((Size) n > MaxAllocSize / sizeof(IngestEvent))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("batch of %d elements is too large", n),
+				 errdetail("A batch holds at most %d elements.",
+						   (int) (MaxAllocSize / sizeof(IngestEvent))),
+				 errhint("Split the batch.")));
+	return palloc0(sizeof(IngestEvent) * n);
 }
 
 /*
@@ -130,16 +184,14 @@ ingest_batch(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *jb;
 	JsonbContainer *arr = NULL;
-	char	   *project;
-	IngestTarget *t;
-	IngestEvent *events;
-	int			n;
+	ParseCall	call;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	jb = PG_GETARG_JSONB_P(0);
-	project = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	memset(&call, 0, sizeof(call));
+	call.project = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
 	if (JB_ROOT_IS_ARRAY(jb) && !JB_ROOT_IS_SCALAR(jb))
 		arr = &jb->root;
@@ -157,21 +209,50 @@ ingest_batch(PG_FUNCTION_ARGS)
 				 errmsg("events must be a JSON array or an object with a \"batch\" array"),
 				 errhint("Pass [event, ...] or {\"batch\": [event, ...]}.")));
 
-	n = JsonContainerSize(arr);
-	if (n == 0)
+	call.arr = arr;
+	call.n = JsonContainerSize(arr);
+	if (call.n == 0)
 		PG_RETURN_NULL();
-	if ((Size) n > MaxAllocSize / sizeof(IngestEvent))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("batch of %d elements is too large", n),
-				 errdetail("A batch holds at most %d elements.",
-						   (int) (MaxAllocSize / sizeof(IngestEvent))),
-				 errhint("Split the batch.")));
-	t = ingest_target_get();
-	events = palloc0(sizeof(IngestEvent) * n);
-	parse_elements(t, arr, n, project, events);
-	ingest_apply(t, events, n);
-	emit_results(fcinfo, events, n);
+	call.events = alloc_events(call.n);
+	call.t = ingest_target_get();
+	parse_elements(&call);
+	ingest_apply(call.t, call.events, call.n);
+	emit_results(fcinfo, call.events, call.n);
+	PG_RETURN_NULL();
+}
+
+/*
+ * swisper.ingest_entries(entries text[], project_id text DEFAULT NULL)
+ *
+ * One JSON text per element: a stream entry as the consumer reads it
+ * ("data" a JSON string or an object) or a Langfuse envelope.  Each text
+ * is parsed on its own, so a text that is not JSON (or is truncated) is
+ * that element's 400 and the others are stored; \u0000 is kept where the
+ * column can hold it.  Returns what ingest_batch() returns.
+ */
+Datum
+ingest_entries(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr;
+	ParseCall	call;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	memset(&call, 0, sizeof(call));
+	call.project = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &call.texts, &call.nulls, &call.n);
+	if (call.n == 0)
+		PG_RETURN_NULL();
+	call.events = alloc_events(call.n);
+	call.t = ingest_target_get();
+	call.elemcxt = AllocSetContextCreate(CurrentMemoryContext, "swisper ingest element",
+										 ALLOCSET_DEFAULT_SIZES);
+	parse_elements(&call);
+	MemoryContextDelete(call.elemcxt);
+	ingest_apply(call.t, call.events, call.n);
+	emit_results(fcinfo, call.events, call.n);
 	PG_RETURN_NULL();
 }
 

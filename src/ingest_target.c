@@ -55,7 +55,8 @@ static const char *const obs_columns[OF_COUNT] = {
 	"id", "trace_id", "start_time", "parent_observation_id", "type", "name",
 	"end_time", "completion_start_time", "input", "output", "meta", "model",
 	"model_parameters", "prompt_tokens", "completion_tokens", "total_tokens",
-	"level", "status_message"
+	"level", "status_message",
+	"calculated_input_cost", "calculated_output_cost", "calculated_total_cost"
 };
 
 static IngestTarget target;
@@ -169,6 +170,9 @@ describe_column(PlatformTable *ptab, const char *colname, IngestColumn *col)
 		case INT8OID:
 			col->cclass = CC_INT8;
 			break;
+		case NUMERICOID:
+			col->cclass = CC_NUMERIC;
+			break;
 		default:
 			if (type_is_enum(col->typid))
 			{
@@ -220,7 +224,8 @@ describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns
 		{
 			tab->written[tab->nwritten++] = i;
 			if (i == 0 || tab->cols[i].notnull ||
-				ingest_first_wins(columns == trace_columns ? IK_TRACE : IK_OBS, i))
+				ingest_first_wins(columns == trace_columns ? IK_TRACE : IK_OBS, i) ||
+				ingest_derivation_input(columns == trace_columns ? IK_TRACE : IK_OBS, i))
 				tab->readcols[tab->nread++] = i;
 		}
 	}
@@ -229,6 +234,13 @@ describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns
 	 * The merge reads the stored row of each entity through this index, and
 	 * the upsert's ON CONFLICT (id) needs it too.
 	 */
+	tab->computes_costs = (columns == obs_columns &&
+						   tab->cols[OF_INPUT_COST].cclass == CC_NUMERIC &&
+						   tab->cols[OF_OUTPUT_COST].cclass == CC_NUMERIC &&
+						   tab->cols[OF_TOTAL_COST].cclass == CC_NUMERIC &&
+						   tab->cols[OF_MODEL].colname != NULL &&
+						   tab->cols[OF_PROMPT_TOKENS].colname != NULL &&
+						   tab->cols[OF_COMPLETION_TOKENS].colname != NULL);
 	tab->id_index = ptab->id_index;
 	if (!OidIsValid(tab->id_index))
 		ereport(ERROR,
@@ -375,4 +387,15 @@ ingest_first_wins(IngestKind kind, int f)
 	if (kind == IK_TRACE)
 		return f == TF_ID || f == TF_PROJECT_ID || f == TF_TIMESTAMP;
 	return f == OF_ID || f == OF_TRACE_ID || f == OF_START_TIME;
+}
+
+/*
+ * Is field f of kind one the merge derives other fields from (model and
+ * token counts: total tokens, costs)?  Those are read from stored rows.
+ */
+bool
+ingest_derivation_input(IngestKind kind, int f)
+{
+	return kind == IK_OBS && (f == OF_MODEL || f == OF_PROMPT_TOKENS ||
+							  f == OF_COMPLETION_TOKENS || f == OF_TOTAL_TOKENS);
 }

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * platform.c
- *	  The platform's tables (projects, traces, observations): their cached
- *	  description, and the reads of projects and traces that the heartbeat
- *	  check, the ingestion, the worker, health() and the status view share.
+ *	  The platform's tables (projects, traces, observations, and the
+ *	  optional model_pricing): their cached description, and the reads of
+ *	  projects and traces that the heartbeat check, the ingestion, the
+ *	  worker, health() and the status view share.
  *
  * See platform.h for what is described and which SQLSTATE each cause gets.
  * The cache follows PostgreSQL's own: a relcache callback marks the
@@ -50,7 +51,7 @@
 char	   *platform_schema = NULL;
 
 static const char *const platform_relnames[PLATFORM_NRELS] = {
-	"projects", "traces", "observations"
+	"projects", "traces", "observations", "model_pricing"
 };
 
 static PlatformTable platform_tables[PLATFORM_NRELS];
@@ -233,7 +234,8 @@ platform_table(PlatformRel which, LOCKMODE lockmode, PlatformProblem *problem)
 		platform_describe(tab, schema);
 	}
 
-	if (tab->id_attnum == InvalidAttrNumber)
+	/* prices are looked up by project, provider and model, never by id */
+	if (tab->id_attnum == InvalidAttrNumber && which != PLATFORM_MODEL_PRICING)
 		return platform_problem(problem, ERRCODE_UNDEFINED_COLUMN,
 								psprintf("column \"id\" of relation \"%s.%s\" does not exist",
 										 schema, relname),

@@ -19,7 +19,10 @@
  *
  * Columns a feature only uses when present are optional everywhere; for
  * projects: tracing_enabled (absent: tracing is enabled), deleted_at
- * (absent: nothing is soft-deleted) and name.
+ * (absent: nothing is soft-deleted) and name.  A fourth table is optional
+ * as a whole: model_pricing, the prices the ingestion computes costs with
+ * (absent, or without the columns the cost formula reads: no computed
+ * costs); it needs no id.
  *
  * Everything that reads these tables' rows with elevated rights (the
  * worker's superuser, a SECURITY DEFINER function) runs the read as the
@@ -64,6 +67,7 @@ typedef enum PlatformRel
 	PLATFORM_PROJECTS,
 	PLATFORM_TRACES,
 	PLATFORM_OBSERVATIONS,
+	PLATFORM_MODEL_PRICING,
 	PLATFORM_NRELS
 } PlatformRel;
 
