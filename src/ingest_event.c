@@ -928,10 +928,11 @@ token_value(IngestEvent *ev, IngestTable *tab, int f, int64 *n)
  * Estimate the token counts of an event that reports none (or only zeros)
  * as the platform does for streaming models: 0.75 tokens per word, per
  * message of output._llm_messages (its "content", rounded down per
- * message) for the prompt, and of output._llm_result for the completion;
- * total = prompt + completion.  Estimates have a default's precedence:
- * a count any event reports wins.  Nothing when both estimates are 0, or
- * when a count does not fit its column.
+ * message) for the prompt, and of output._llm_result for the completion.
+ * Estimates have a default's precedence: a count any event reports wins.
+ * The total is left to the merge, which derives it from the merged counts
+ * (so that a reported count arriving later corrects it too).  Nothing when
+ * both estimates are 0, or when one does not fit its column.
  */
 static void
 estimate_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *outobj)
@@ -939,8 +940,8 @@ estimate_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *outobj)
 	static const int fields[3] = {OF_PROMPT_TOKENS, OF_COMPLETION_TOKENS, OF_TOTAL_TOKENS};
 	JsonbValue	buf;
 	JsonbValue *v;
-	int64		est[3] = {0, 0, 0};
-	Datum		d[3];
+	int64		est[2] = {0, 0};
+	Datum		d[2];
 	int			i;
 
 	if (outobj == NULL)
@@ -974,10 +975,9 @@ estimate_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *outobj)
 	v = getKeyJsonValueFromContainer(outobj, "_llm_result", 11, &buf);
 	if (v != NULL && value_truthy(v))
 		est[1] = value_words(v) * 3 / 4;
-	est[2] = est[0] + est[1];
-	if (est[2] == 0)
+	if (est[0] == 0 && est[1] == 0)
 		return;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 2; i++)
 	{
 		IngestColumn *col = &tab->cols[fields[i]];
 		char	   *err;
@@ -986,7 +986,7 @@ estimate_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *outobj)
 		if (col->colname != NULL && !ingest_convert_text(col, num, strlen(num), &d[i], &err))
 			return;
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 2; i++)
 	{
 		if (tab->cols[fields[i]].colname == NULL)
 			continue;
@@ -994,6 +994,8 @@ estimate_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *outobj)
 		ev->vals[fields[i]].cls = PREC_ESTIMATE;
 		ev->vals[fields[i]].value = d[i];
 	}
+	/* the event's own total (absent or 0) would stand for the estimate's */
+	ev->vals[OF_TOTAL_TOKENS].present = false;
 	ev->tokens_estimated = true;
 }
 

@@ -107,7 +107,8 @@ typedef struct Entity
 	ItemPointerData state_tid;
 	uint32		known;			/* bit per field: values[f] holds the stored value */
 	uint32		changed;		/* bit per field: an event of this call set it */
-	const char *project;		/* the project its events name (for prices) */
+	const char *project;		/* the project its events name */
+	struct Entity *trace;		/* an observation's trace, when its events name it */
 	int			nseen;			/* hashes of the event ids applied to it */
 	int			nstored;		/* the first nstored came from the state, sorted */
 	int			maxseen;
@@ -1080,6 +1081,7 @@ merge_event(IngestTarget *t, IngestEvent *ev, IngestKind kind, Entity *e, Entity
 	{
 		Entity	   *te = find_entity(ents, nents, ev->ph_key);
 
+		e->trace = te;
 		set_entity_id(te, ev->ph_trace_id);
 		if (ev->ph_has_project)
 			merge_value(te, TF_PROJECT_ID, FIRST_PLACEHOLDER, ev->ts, ev->tiebreak,
@@ -1230,6 +1232,22 @@ entity_count(Entity *e, IngestTable *tab, int f, int64 *n)
 }
 
 /*
+ * The project whose prices apply to an observation: its trace's, as the
+ * platform takes it (read or merged with the trace, which is an entity of
+ * the call whenever the observation's events name it); else the project
+ * its events name.
+ */
+static const char *
+price_project(IngestTarget *t, Entity *e)
+{
+	IngestColumn *col = &t->tables[IK_TRACE].cols[TF_PROJECT_ID];
+
+	if (e->trace != NULL && col->colname != NULL && !e->trace->nulls[TF_PROJECT_ID])
+		return ingest_datum_key(col, e->trace->values[TF_PROJECT_ID]);
+	return e->project;
+}
+
+/*
  * Derive what the platform derives from an observation's merged model and
  * token counts, for every observation whose model or counts this call
  * changed: total_tokens = prompt + completion unless an event gave it; the
@@ -1278,7 +1296,7 @@ derive_fields(IngestTarget *t, Entity *ents, int nents)
 			reqs = palloc0(sizeof(IngestPriceRequest) * nents);
 			priced = palloc(sizeof(Entity *) * nents);
 		}
-		reqs[nreqs].project = e->project;
+		reqs[nreqs].project = price_project(t, e);
 		reqs[nreqs].model = ingest_datum_key(&tab->cols[OF_MODEL], e->values[OF_MODEL]);
 		priced[nreqs++] = e;
 	}
