@@ -1029,7 +1029,11 @@ observation_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
 			!set_tokens(ev, tab, OF_TOTAL_TOKENS, usage, up, "totalTokens", "total", "total_tokens"))
 			return false;
 	}
-	/* Langfuse's usageDetails: its own keys, or OpenAI's two usage shapes */
+	/*
+	 * Langfuse's usageDetails (its own keys, or OpenAI's two usage shapes)
+	 * replaces usage as a whole, as Langfuse takes it: a total given only
+	 * in usage must not stand beside the counts of usageDetails.
+	 */
 	v = get_key2(body, "usageDetails", "usage_details", &buf, &key);
 	if (v)
 	{
@@ -1038,6 +1042,9 @@ observation_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
 
 		if (details == NULL)
 			return reject(ev, 400, "%s%s: must be an object", prefix, key);
+		ev->vals[OF_PROMPT_TOKENS].present = false;
+		ev->vals[OF_COMPLETION_TOKENS].present = false;
+		ev->vals[OF_TOTAL_TOKENS].present = false;
 		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, details, dp, "input", "prompt_tokens", "input_tokens") ||
 			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, details, dp, "output", "completion_tokens", "output_tokens") ||
 			!set_tokens(ev, tab, OF_TOTAL_TOKENS, details, dp, "total", "total_tokens", NULL))
