@@ -144,7 +144,7 @@ SELECT is_empty($$
 SELECT set_eq($$
 	SELECT p.oid::regprocedure::text FROM pg_proc p
 	 WHERE p.pronamespace = 'swisper'::regnamespace AND p.prosecdef$$,
-	ARRAY['swisper.ingest_batch(jsonb,text)', 'swisper.create_trace(jsonb,text)',
+	ARRAY['swisper.ingest_batch(jsonb,text)', 'swisper.ingest_entries(text[],text)', 'swisper.create_trace(jsonb,text)',
 		  'swisper.create_observation(jsonb,text)', 'swisper.update_observation(text,jsonb,text)',
 		  'swisper.ingest_prune()', 'swisper.health()'],
 	'the SECURITY DEFINER functions');
@@ -428,7 +428,8 @@ BEGIN
 	RETURN 0;
 END
 $$;
-ALTER TABLE public.observations ALTER COLUMN calculated_total_cost SET DEFAULT public.owner_default();
+-- (a column the ingestion does not write: it writes every cost column)
+ALTER TABLE public.observations ADD COLUMN owner_note numeric DEFAULT public.owner_default();
 CREATE FUNCTION public.owner_check(v text) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
 	outcome text := 'no error';
