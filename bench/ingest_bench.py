@@ -1,8 +1,14 @@
 #!/usr/bin/python3
-"""Benchmark of swisper.ingest_batch() against four baselines, measured in
-the same run on the same generated traffic (issue 4, item 3):
+"""Benchmark of swisper.ingest_batch() and swisper.ingest_entries() against
+four baselines, measured in the same run on the same generated traffic:
 
   (a)  swisper.ingest_batch() with batches of 50 and of 1,000 events;
+  (e)  swisper.ingest_entries() (one JSON text per event, a text[] per
+       call) with batches of 50 and of 1,000; (e-str) the same with "data"
+       as a JSON string, as the stream consumer reads an SDK entry; and
+       (e-cost) batches of 50 with a model_pricing table that prices the
+       traffic's generations (every other run has none, so (e-cost)/(e) is
+       what computing costs costs);
   (b)  COPY of the final rows into the same tables with the same indexes
        (the physical limit), in one transaction; and (b50) the same COPY
        committed per batch of 50 events (each transaction holds its share
@@ -21,8 +27,8 @@ the same run on the same generated traffic (issue 4, item 3):
 
 For every run that stores rows, the run prints whether its final rows
 (traces and observations outside the history) equal those of (a) with
-batches of 50: (a) with 1,000 and (c) must; (c0) and (d) do not apply the
-merge rules, and (b) copies (a)'s rows.
+batches of 50: (a) with 1,000, (e), (e-str) and (c) must; (c0) and (d) do
+not apply the merge rules, (b) copies (a)'s rows, and (e-cost) adds costs.
 
 Traffic: traces of ten observations (an AGENT root, SPANs, GENERATIONs with
 1-4 KB of state, TOOLs, one error), start and end events in the SDK's stream
@@ -39,7 +45,7 @@ sequential scan, and it stays one until an autovacuum ANALYZE happens to
 invalidate it; the same 200,000 events then ran at anywhere from 6,400 to
 19,000 events/s depending on when that happened.
 
-    bench/ingest_bench.py [--events N] [--history N] [--quick]
+    bench/ingest_bench.py [--events N] [--history N] [--quick] [--only a50,b,b50,c,e50,...]
 """
 import argparse
 import asyncio
@@ -255,6 +261,37 @@ async def run_ingest(conn, batches):
     return time.perf_counter() - t, bad
 
 
+async def run_entries(conn, batches):
+    """(e): swisper.ingest_entries(), one text[] of JSON texts per call."""
+    st = await conn.prepare("SELECT status FROM swisper.ingest_entries($1::text[])")
+    t = time.perf_counter()
+    bad = 0
+    for b in batches:
+        rows = await st.fetch(b)
+        bad += sum(1 for r in rows if r["status"] not in (200, 201, 202))
+    return time.perf_counter() - t, bad
+
+
+# model_pricing as the platform's migrations make it, with the price of the
+# traffic's model (and a project row for another project, so the look-up
+# has both kinds of row to choose from); only (e-cost) runs with it.
+MODEL_PRICING = """
+CREATE TABLE model_pricing (
+    id varchar PRIMARY KEY DEFAULT gen_random_uuid()::text,
+    project_id varchar REFERENCES projects (id) ON DELETE CASCADE,
+    hosting_provider varchar(100) NOT NULL, model_name varchar(200) NOT NULL,
+    input_price_per_million numeric NOT NULL, output_price_per_million numeric NOT NULL,
+    created_at timestamp NOT NULL DEFAULT now(), updated_at timestamp NOT NULL DEFAULT now(),
+    UNIQUE (project_id, hosting_provider, model_name));
+CREATE INDEX ix_model_pricing_lookup ON model_pricing (project_id, hosting_provider, model_name);
+INSERT INTO model_pricing (project_id, hosting_provider, model_name, input_price_per_million, output_price_per_million)
+VALUES (NULL, 'kvant', 'inference-llama4-maverick', 0.225, 0.898),
+       ('4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f', 'kvant', 'inference-llama4-maverick', 0.2, 0.8),
+       (NULL, 'openai', 'gpt-4o', 2.5, 10), (NULL, 'openai', 'gpt-4o-mini', 0.15, 0.6),
+       (NULL, 'anthropic', 'claude-3-5-sonnet-20241022', 3, 15)
+"""
+
+
 SQL_TRACES = """
 WITH ev AS (SELECT * FROM jsonb_to_recordset($1::text::jsonb)
             AS x(event_type text, trace_id text, observation_id text, project_id text, "timestamp" text, data jsonb)),
@@ -458,6 +495,8 @@ async def main():
                     help="traces already stored before every run (default 10,000)")
     ap.add_argument("--quick", action="store_true", help="10,000 events (a dev run of well under a minute)")
     ap.add_argument("--schema", default="test/fixtures/observability_schema.sql")
+    ap.add_argument("--only", help="comma-separated runs to make (default all): a50, b, b50, a1000, e50, e1000,"
+                                   " estr, ecost, c, c0, d; ratios print for what ran")
     ap.add_argument("--compression", choices=("pglz", "lz4"),
                     help="set this TOAST compression on every json column of traces and observations, for all runs"
                          " (default: the column's, i.e. the server's default_toast_compression)")
@@ -498,53 +537,100 @@ async def main():
         return "#   final rows equal to those of (a) with batches of 50: %s" % (d == d50)
 
     res = {}
+    only = set(args.only.split(",")) if args.only else None
+
+    def wanted(run):
+        return only is None or run in only
+
+    def entry_batches(texts, size):
+        return [texts[i:i + size] for i in range(0, len(texts), size)]
+
+    # (a) with batches of 50 always runs: its rows are what the others are compared with
     await reset(conn)
     secs, bad = await run_ingest(conn, batches(50))
     res["a50"] = len(events) / secs
     d50 = await digest(conn)
     print("(a)  ingest_batch, batches of 50:       %9.0f events/s  (%.2f s, %d refused)" % (res["a50"], secs, bad))
 
-    tr, ob = await final_rows(conn)
-    csecs = await run_copy(conn, tr, ob)
-    res["b"] = len(events) / csecs
-    print("(b)  COPY of the final rows:            %9.0f events/s  (%.2f s for %d traces + %d observations)" %
-          (res["b"], csecs, len(tr), len(ob)))
-    nb50 = (len(events) + 49) // 50
-    csecs = await run_copy(conn, tr, ob, nb50)
-    res["b50"] = len(events) / csecs
-    print("(b50) the same COPY, a commit per 50:   %9.0f events/s  (%.2f s, %d commits)" %
-          (res["b50"], csecs, nb50))
-    print(same(await digest(conn)) + " (copied from them)")
+    if wanted("b") or wanted("b50"):
+        tr, ob = await final_rows(conn)
+    if wanted("b"):
+        csecs = await run_copy(conn, tr, ob)
+        res["b"] = len(events) / csecs
+        print("(b)  COPY of the final rows:            %9.0f events/s  (%.2f s for %d traces + %d observations)" %
+              (res["b"], csecs, len(tr), len(ob)))
+    if wanted("b50"):
+        nb50 = (len(events) + 49) // 50
+        csecs = await run_copy(conn, tr, ob, nb50)
+        res["b50"] = len(events) / csecs
+        print("(b50) the same COPY, a commit per 50:   %9.0f events/s  (%.2f s, %d commits)" %
+              (res["b50"], csecs, nb50))
+        print(same(await digest(conn)) + " (copied from them)")
 
-    await reset(conn)
-    secs, bad = await run_ingest(conn, batches(1000))
-    res["a1000"] = len(events) / secs
-    print("(a)  ingest_batch, batches of 1,000:    %9.0f events/s  (%.2f s, %d refused)" % (res["a1000"], secs, bad))
-    print(same(await digest(conn)))
+    if wanted("a1000"):
+        await reset(conn)
+        secs, bad = await run_ingest(conn, batches(1000))
+        res["a1000"] = len(events) / secs
+        print("(a)  ingest_batch, batches of 1,000:    %9.0f events/s  (%.2f s, %d refused)" % (res["a1000"], secs, bad))
+        print(same(await digest(conn)))
 
-    await reset(conn, setbased=True)
-    secs = await run_setbased(conn, batches(50))
-    res["c"] = len(events) / secs
-    print("(c)  set-based SQL, same merge, 50:     %9.0f events/s  (%.2f s)" % (res["c"], secs))
-    print(same(await digest(conn)))
+    for run, size, texts, label in (("e50", 50, raw, "ingest_entries, batches of 50:     "),
+                                    ("e1000", 1000, raw, "ingest_entries, batches of 1,000:  ")):
+        if wanted(run):
+            await reset(conn)
+            secs, bad = await run_entries(conn, entry_batches(texts, size))
+            res[run] = len(events) / secs
+            print("(e)  %s %9.0f events/s  (%.2f s, %d refused)" % (label, res[run], secs, bad))
+            print(same(await digest(conn)))
+    if wanted("estr"):
+        # data as a JSON string, as the SDK publishes it and the consumer reads it
+        raw_str = [json.dumps(dict(e, data=json.dumps(e["data"])) if "data" in e else e) for e in events]
+        await reset(conn)
+        secs, bad = await run_entries(conn, entry_batches(raw_str, 50))
+        res["estr"] = len(events) / secs
+        print("(e-str) ingest_entries, data a string, 50: %6.0f events/s  (%.2f s, %d refused)" % (res["estr"], secs, bad))
+        print(same(await digest(conn)))
+    if wanted("ecost"):
+        await reset(conn)
+        await conn.execute(MODEL_PRICING)
+        await conn.execute("VACUUM ANALYZE model_pricing")
+        secs, bad = await run_entries(conn, entry_batches(raw, 50))
+        res["ecost"] = len(events) / secs
+        priced = await conn.fetchval("SELECT count(*) FROM observations WHERE calculated_total_cost IS NOT NULL")
+        await conn.execute("DROP TABLE model_pricing")
+        print("(e-cost) ingest_entries, 50, with model_pricing: %6.0f events/s  (%.2f s, %d refused, %d observations priced)" %
+              (res["ecost"], secs, bad, priced))
 
-    await reset(conn)
-    secs = await run_simplified(conn, batches(50))
-    res["c0"] = len(events) / secs
-    print("(c0) simplified set-based merge, 50:    %9.0f events/s  (%.2f s)" % (res["c0"], secs))
-    print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
+    if wanted("c"):
+        await reset(conn, setbased=True)
+        secs = await run_setbased(conn, batches(50))
+        res["c"] = len(events) / secs
+        print("(c)  set-based SQL, same merge, 50:     %9.0f events/s  (%.2f s)" % (res["c"], secs))
+        print(same(await digest(conn)))
 
-    await reset(conn)
-    secs = await run_per_event(conn, events)
-    res["d"] = len(events) / secs
-    print("(d)  one statement per event:           %9.0f events/s  (%.2f s)" % (res["d"], secs))
-    print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
+    if wanted("c0"):
+        await reset(conn)
+        secs = await run_simplified(conn, batches(50))
+        res["c0"] = len(events) / secs
+        print("(c0) simplified set-based merge, 50:    %9.0f events/s  (%.2f s)" % (res["c0"], secs))
+        print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
 
-    for a in ("a50", "a1000"):
-        print("ratios %-6s (a)/(b) = %.2f   (a)/(c) = %.2f   (a)/(d) = %.2f   ms/event = %.4f" %
-              (a, res[a] / res["b"], res[a] / res["c"], res[a] / res["d"], 1000.0 / res[a]))
-    print("also   a50    (a)/(b50) = %.2f   (a)/(c0) = %.2f   (b50)/(b) = %.2f" %
-          (res["a50"] / res["b50"], res["a50"] / res["c0"], res["b50"] / res["b"]))
+    if wanted("d"):
+        await reset(conn)
+        secs = await run_per_event(conn, events)
+        res["d"] = len(events) / secs
+        print("(d)  one statement per event:           %9.0f events/s  (%.2f s)" % (res["d"], secs))
+        print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
+
+    def ratio(x, y):
+        return "%.2f" % (res[x] / res[y]) if x in res and y in res else "-"
+
+    for a in ("a50", "a1000", "e50", "e1000"):
+        if a in res:
+            print("ratios %-6s (x)/(b) = %s   (x)/(b50) = %s   (x)/(c) = %s   (x)/(d) = %s   ms/event = %.4f" %
+                  (a, ratio(a, "b"), ratio(a, "b50"), ratio(a, "c"), ratio(a, "d"), 1000.0 / res[a]))
+    print("also   (a50)/(c0) = %s   (b50)/(b) = %s   (e50)/(a50) = %s   (e-str)/(e50) = %s   (e-cost)/(e50) = %s" %
+          (ratio("a50", "c0"), ratio("b50", "b"), ratio("e50", "a50"), ratio("estr", "e50"), ratio("ecost", "e50")))
     await conn.close()
 
 

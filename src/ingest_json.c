@@ -592,8 +592,8 @@ ingest_json_parse(const char *text, int len, const IngestNul *inherit, IngestJso
 		return false;
 	}
 
-	/* the parser wants a terminated string it may point into */
-	s = pnstrdup(text, len);
+	/* the lexer bounds every read by the length, and writes nothing */
+	s = unconstify(char *, text);
 	rc = parse_building(s, len, &b, &lex);
 	if (rc == JSON_UNICODE_CODE_POINT_ZERO)
 	{

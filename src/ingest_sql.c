@@ -247,8 +247,13 @@ ingest_entries(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	call.events = alloc_events(call.n);
 	call.t = ingest_target_get();
+	/*
+	 * Its first block is kept across resets: sized for a typical element
+	 * (a few kB of JSON, its jsonb and the parser's tree), so that most
+	 * elements are parsed without a malloc() and free() of their own.
+	 */
 	call.elemcxt = AllocSetContextCreate(CurrentMemoryContext, "swisper ingest element",
-										 ALLOCSET_DEFAULT_SIZES);
+										 0, 64 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
 	parse_elements(&call);
 	MemoryContextDelete(call.elemcxt);
 	ingest_apply(call.t, call.events, call.n);
