@@ -46,6 +46,7 @@ invalidate it; the same 200,000 events then ran at anywhere from 6,400 to
 19,000 events/s depending on when that happened.
 
     bench/ingest_bench.py [--events N] [--history N] [--quick] [--only a50,b,b50,c,e50,...]
+    bench/ingest_bench.py --peak 1000,10000,50000   (memory instead: see peak_memory)
 """
 import argparse
 import asyncio
@@ -488,6 +489,48 @@ async def run_copy(conn, tr, ob, nbatches=1):
     return time.perf_counter() - t
 
 
+def vm_hwm_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+async def peak_memory(sizes):
+    """The peak memory (VmHWM) of a fresh backend over one call of N events:
+    ingest_batch() of the JSON array sent as text and cast to jsonb, and
+    ingest_entries() of the same events as a text[]; each with data as an
+    object and as a string (SDK entries).  Must run on the server's host."""
+    print("# peak backend memory (VmHWM) of one call in a fresh session; idle backend: see 'idle'")
+    print("%-9s %-7s %9s %16s %16s" % ("events", "data", "JSON MB", "ingest_batch MB", "ingest_entries MB"))
+    for n in sizes:
+        events = generate(n)
+        for shape in ("object", "string"):
+            if shape == "object":
+                raw = [json.dumps(e) for e in events]
+            else:
+                raw = [json.dumps(dict(e, data=json.dumps(e["data"])) if "data" in e else e) for e in events]
+            mb = sum(len(r) for r in raw) / 1e6
+            peaks = []
+            for fn in ("batch", "entries"):
+                conn = await asyncpg.connect(database="swisper_bench")
+                await conn.execute("TRUNCATE observations, traces, swisper.ingest_merge_state")
+                pid = await conn.fetchval("SELECT pg_backend_pid()")
+                if fn == "batch":
+                    await conn.fetch("SELECT status FROM swisper.ingest_batch($1::text::jsonb)", "[" + ",".join(raw) + "]")
+                else:
+                    await conn.fetch("SELECT status FROM swisper.ingest_entries($1::text[])", raw)
+                peaks.append(vm_hwm_mb(pid))
+                await conn.close()
+            print("%-9d %-7s %9.1f %16.0f %16.0f" % (n, shape, mb, peaks[0], peaks[1]), flush=True)
+    conn = await asyncpg.connect(database="swisper_bench")
+    pid = await conn.fetchval("SELECT pg_backend_pid()")
+    await conn.fetchval("SELECT count(*) FROM swisper.ingest_entries(ARRAY['{}'])")
+    print("idle: a fresh backend after one tiny call: %.0f MB" % vm_hwm_mb(pid))
+    await conn.close()
+
+
 async def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=200000)
@@ -495,6 +538,8 @@ async def main():
                     help="traces already stored before every run (default 10,000)")
     ap.add_argument("--quick", action="store_true", help="10,000 events (a dev run of well under a minute)")
     ap.add_argument("--schema", default="test/fixtures/observability_schema.sql")
+    ap.add_argument("--peak", help="comma-separated event counts: measure the peak memory of one call of each"
+                                   " (after the set-up) instead of the throughput")
     ap.add_argument("--only", help="comma-separated runs to make (default all): a50, b, b50, a1000, e50, e1000,"
                                    " estr, ecost, c, c0, d; ratios print for what ran")
     ap.add_argument("--compression", choices=("pglz", "lz4"),
@@ -522,6 +567,9 @@ async def main():
                                 " ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level') ORDER BY name")
     print("# server: " + ", ".join("%s=%s" % (r["name"], r["setting"]) for r in settings) +
           ("; json columns: COMPRESSION %s" % args.compression if args.compression else ""))
+    if args.peak:
+        await peak_memory([int(x) for x in args.peak.split(",")])
+        return
     await make_history(conn, args.history)
     events = generate(n)
     raw = [json.dumps(e) for e in events]
