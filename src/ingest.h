@@ -281,6 +281,7 @@ extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
 extern char *ingest_datum_key(IngestColumn *col, Datum value);
 extern char *ingest_quote(const char *str, int len);
 extern bool ingest_parse_timestamp(const char *s, int len, TimestampTz *out);
+extern bool ingest_number_fits_numeric(const char *token);
 extern bool ingest_numeric_fits(IngestColumn *col, Datum num);
 extern bool ingest_careful_conversion;
 extern ErrorData *ingest_try_subxact(void (*fn) (void *arg), void *arg);
@@ -292,7 +293,6 @@ extern ErrorData *ingest_try_subxact(void (*fn) (void *arg), void *arg);
 extern bool ingest_json_parse(const char *text, int len, const IngestNul *inherit,
 							  IngestJson *out);
 extern void ingest_nul_set(IngestNul *nul, pg_wchar code);
-extern bool ingest_json_number_fits(const char *token);
 
 /* ingest_event.c */
 extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,

@@ -271,6 +271,60 @@ convert_other(IngestColumn *col, const char *str, int len, Datum *out, char **er
 }
 
 /*
+ * numeric's limits in decimal digits: before the point (a weight of 32767
+ * base-10000 digits) and after it (dscale, 14 bits).  A little below the
+ * exact bounds: a number that close to them is refused, never failing the
+ * call.
+ */
+#define NUMBER_MAX_INT_DIGITS	131000
+#define NUMBER_MAX_SCALE		16000
+
+/*
+ * ingest_number_fits_numeric: would numeric_in() accept this JSON number
+ * token?  It raises "value overflows numeric format" past numeric's range
+ * (1e200000, 1e-17000).
+ */
+bool
+ingest_number_fits_numeric(const char *tok)
+{
+	const char *p = tok;
+	long		intdigits = 0;
+	long		fracdigits = 0;
+	long		exp = 0;
+	bool		leading = true;
+
+	if (*p == '-')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+	{
+		if (leading && *p == '0')
+			continue;
+		leading = false;
+		intdigits++;
+	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			fracdigits++;
+	if (*p == 'e' || *p == 'E')
+	{
+		bool		neg = false;
+
+		p++;
+		if (*p == '+' || *p == '-')
+			neg = (*p++ == '-');
+		for (; *p >= '0' && *p <= '9'; p++)
+		{
+			exp = exp * 10 + (*p - '0');
+			if (exp > 10 * NUMBER_MAX_INT_DIGITS)
+				return false;
+		}
+		if (neg)
+			exp = -exp;
+	}
+	return intdigits + exp <= NUMBER_MAX_INT_DIGITS && fracdigits - exp <= NUMBER_MAX_SCALE;
+}
+
+/*
  * ingest_numeric_fits: does a numeric value fit the column's precision and
  * scale?  Writing one that does not would raise "numeric field overflow"
  * for the whole call.
@@ -305,7 +359,7 @@ convert_numeric(IngestColumn *col, const char *str, int len, Datum *out, char **
 	char	   *cstr = pnstrdup(str, len);
 	Datum		num;
 
-	if (!IsValidJsonNumber(cstr, len) || !ingest_json_number_fits(cstr))
+	if (!IsValidJsonNumber(cstr, len) || !ingest_number_fits_numeric(cstr))
 	{
 		*err = psprintf("%s is not a number", ingest_quote(str, len));
 		return false;

@@ -1087,7 +1087,7 @@ set_cost(IngestEvent *ev, IngestTable *tab, int f, JsonbContainer *obj, const ch
 	if ((v->type != jbvNumeric && v->type != jbvString) || !scalar_text(v, &s, &len))
 		return reject(ev, 400, "%s%s: must be a number", prefix, key);
 	num = pnstrdup(s, len);
-	if (!IsValidJsonNumber(num, len) || !ingest_json_number_fits(num))
+	if (!IsValidJsonNumber(num, len) || !ingest_number_fits_numeric(num))
 		return reject(ev, 400, "%s%s: %s is not a number", prefix, key, ingest_quote(s, len));
 	if (num[0] == '-' && strspn(num, "-0.eE+") != (size_t) len)
 		return reject(ev, 400, "%s%s: %s is negative; a cost must be 0 or more", prefix, key, num);

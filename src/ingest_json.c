@@ -45,15 +45,6 @@
 #define JSON_MAX_VALUES \
 	Min(Min(MaxAllocSize / sizeof(JsonbValue), MaxAllocSize / sizeof(JsonbPair)), JB_CMASK)
 
-/*
- * numeric's limits in decimal digits: before the point (a weight of 32767
- * base-10000 digits) and after it (dscale, 14 bits).  A little below the
- * exact bounds: a number that close to them is refused, never failing the
- * call.
- */
-#define JSON_NUMBER_MAX_INT_DIGITS	131000
-#define JSON_NUMBER_MAX_SCALE		16000
-
 /* What the semantic actions build. */
 typedef struct JsonBuild
 {
@@ -129,51 +120,6 @@ count_value(JsonBuild *b, Size bytes)
 		set_problem(b, "holds too many values to store as jsonb");
 	else if (b->size > JENTRY_OFFLENMASK)
 		set_problem(b, "is too large to store as jsonb (its binary form would exceed 256 MB)");
-}
-
-/*
- * ingest_json_number_fits: would numeric_in() accept this JSON number
- * token?  It raises "value overflows numeric format" past numeric's range
- * (1e200000, 1e-17000).
- */
-bool
-ingest_json_number_fits(const char *tok)
-{
-	const char *p = tok;
-	long		intdigits = 0;
-	long		fracdigits = 0;
-	long		exp = 0;
-	bool		leading = true;
-
-	if (*p == '-')
-		p++;
-	for (; *p >= '0' && *p <= '9'; p++)
-	{
-		if (leading && *p == '0')
-			continue;
-		leading = false;
-		intdigits++;
-	}
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			fracdigits++;
-	if (*p == 'e' || *p == 'E')
-	{
-		bool		neg = false;
-
-		p++;
-		if (*p == '+' || *p == '-')
-			neg = (*p++ == '-');
-		for (; *p >= '0' && *p <= '9'; p++)
-		{
-			exp = exp * 10 + (*p - '0');
-			if (exp > 10 * JSON_NUMBER_MAX_INT_DIGITS)
-				return false;
-		}
-		if (neg)
-			exp = -exp;
-	}
-	return intdigits + exp <= JSON_NUMBER_MAX_INT_DIGITS && fracdigits - exp <= JSON_NUMBER_MAX_SCALE;
 }
 
 static void
@@ -253,7 +199,7 @@ build_scalar(void *state, char *token, JsonTokenType tokentype)
 			break;
 		case JSON_TOKEN_NUMBER:
 			count_value(b, len / 2 + 24);
-			if (!ingest_json_number_fits(token))
+			if (!ingest_number_fits_numeric(token))
 			{
 				set_problem(b, psprintf("holds the number %s, outside the range of type numeric",
 										ingest_quote(token, len)));
