@@ -284,3 +284,38 @@ SELECT * FROM pg_temp.ingest(
   pg_temp.entry('observation_end', 'small-type-client', 61, '{"costDetails": {"output": 123.45}}'));
 SELECT id, calculated_input_cost, calculated_output_cost, calculated_total_cost FROM observations
 WHERE id LIKE 'small-type%' ORDER BY id;
+
+------------------------------------------------------------------------
+-- 9. model_pricing is read as its owner, in a security-restricted
+--    operation: the owner's code (here a row security policy) runs with
+--    the owner's rights, never with those of the extension's superuser.
+------------------------------------------------------------------------
+ALTER TABLE observations DROP COLUMN calculated_output_cost;
+ALTER TABLE observations ADD COLUMN calculated_output_cost numeric;
+CREATE ROLE swisper_t42_owner;
+CREATE TABLE public.pricing_log (by_role text, outcome text);
+GRANT INSERT ON public.pricing_log TO swisper_t42_owner;
+CREATE FUNCTION public.price_row_visible() RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	outcome text := 'no error';
+BEGIN
+	BEGIN
+		EXECUTE 'ALTER ROLE swisper_t42_owner SUPERUSER';
+	EXCEPTION WHEN OTHERS THEN
+		outcome := SQLSTATE;
+	END;
+	INSERT INTO public.pricing_log VALUES (current_user, outcome);
+	RETURN true;
+END
+$$;
+ALTER TABLE model_pricing OWNER TO swisper_t42_owner;
+ALTER TABLE model_pricing ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY every_row ON model_pricing USING (public.price_row_visible());
+SELECT * FROM pg_temp.ingest(
+  pg_temp.entry('observation_end', 'as-owner', 70, '{"output": {"_llm_model": "gpt-4-turbo", "_llm_tokens": {"prompt": 100, "completion": 10}}}'));
+SELECT id, calculated_total_cost FROM observations WHERE id = 'as-owner';
+SELECT DISTINCT by_role, outcome FROM public.pricing_log;
+SELECT rolsuper FROM pg_roles WHERE rolname = 'swisper_t42_owner';
+DROP TABLE model_pricing, public.pricing_log;
+DROP FUNCTION public.price_row_visible();
+DROP ROLE swisper_t42_owner;
