@@ -198,6 +198,20 @@ typedef struct IngestValue
 	Datum		value;
 } IngestValue;
 
+/*
+ * The sentinel that stands for \u0000 in a value parsed by ingest_json.c:
+ * a code point the element does not contain, and its bytes in the server
+ * encoding.  lossy: no code point was free, so the NULs already are the
+ * replacement character.
+ */
+typedef struct IngestNul
+{
+	pg_wchar	code;			/* 0: the value holds no \u0000 */
+	bool		lossy;
+	int			len;
+	char		bytes[MAX_MULTIBYTE_CHAR_LEN];
+} IngestNul;
+
 /* One input element, parsed and validated. */
 typedef struct IngestEvent
 {
@@ -224,27 +238,14 @@ typedef struct IngestEvent
 	char	   *environment;
 	char	   *app_version;
 	char	   *sdk_version;
-	/* \u0000 stored as U+FFFD: a bit per field of its table, or everywhere */
+	/* the sentinel standing for \u0000 in its values (parsing only) */
+	IngestNul	nul;
+	/* \u0000 stored as U+FFFD: a bit per field of its table (or, lossy, everywhere) */
 	uint32		nul_fields;
-	bool		nul_lossy;
 	/* what meta gains (parsing only) */
 	const char *langfuse_type;	/* the envelope type, when stored as another */
 	bool		tokens_estimated;
 } IngestEvent;
-
-/*
- * The sentinel that stands for \u0000 in a value parsed by ingest_json.c:
- * a code point the element does not contain, and its bytes in the server
- * encoding.  lossy: no code point was free, so the NULs already are the
- * replacement character.
- */
-typedef struct IngestNul
-{
-	pg_wchar	code;			/* 0: the value holds no \u0000 */
-	bool		lossy;
-	int			len;
-	char		bytes[MAX_MULTIBYTE_CHAR_LEN];
-} IngestNul;
 
 /* A JSON text parsed by ingest_json_parse(). */
 typedef struct IngestJson

@@ -86,27 +86,27 @@ static const EnvelopeObsType envelope_obs_types[] = {
 };
 
 /*
- * The sentinel standing for \u0000 in the values of the element being
- * parsed (see ingest_json.c), or none (code 0).  Set per element; a "data"
- * string parsed later takes it over, or chooses its own when the element
- * had none.
+ * The sentinel standing for \u0000 in the values of an event (ev->nul, see
+ * ingest_json.c) is set when its element's text is parsed; a "data" string
+ * parsed later takes it over, or chooses its own when the element had none.
+ * It lives in the event, so that nothing of one element can reach another
+ * (an event made elsewhere, zeroed, has none).
  */
-static IngestNul cur_nul;
 
 /*
  * Where the sentinel occurs in s (len bytes), or NULL.  Without a sentinel
  * (nearly always) this is one test.
  */
 static const char *
-find_nul(const char *s, int len)
+find_nul(const IngestNul *nul, const char *s, int len)
 {
 	const char *end = s + len;
 	const char *p;
 
-	if (cur_nul.code == 0 || cur_nul.lossy)
+	if (nul == NULL || nul->code == 0 || nul->lossy)
 		return NULL;
-	for (p = s; p < end && (p = memchr(p, cur_nul.bytes[0], end - p)) != NULL; p++)
-		if (end - p >= cur_nul.len && memcmp(p, cur_nul.bytes, cur_nul.len) == 0)
+	for (p = s; p < end && (p = memchr(p, nul->bytes[0], end - p)) != NULL; p++)
+		if (end - p >= nul->len && memcmp(p, nul->bytes, nul->len) == 0)
 			return p;
 	return NULL;
 }
@@ -118,10 +118,10 @@ find_nul(const char *s, int len)
  * *len and setting *replaced.
  */
 static const char *
-unmask_nul(const char *s, int *len, bool *replaced)
+unmask_nul(const IngestNul *nul, const char *s, int *len, bool *replaced)
 {
 	const char *end = s + *len;
-	const char *p = find_nul(s, *len);
+	const char *p = find_nul(nul, s, *len);
 	bool		utf8 = (GetDatabaseEncoding() == PG_UTF8);
 	StringInfoData buf;
 
@@ -132,8 +132,8 @@ unmask_nul(const char *s, int *len, bool *replaced)
 	{
 		appendBinaryStringInfo(&buf, s, p - s);
 		appendBinaryStringInfo(&buf, utf8 ? "\xEF\xBF\xBD" : "?", utf8 ? 3 : 1);
-		s = p + cur_nul.len;
-		p = find_nul(s, end - s);
+		s = p + nul->len;
+		p = find_nul(nul, s, end - s);
 	}
 	appendBinaryStringInfo(&buf, s, end - s);
 	*len = buf.len;
@@ -149,7 +149,7 @@ unmask_nul(const char *s, int *len, bool *replaced)
  * then the rebuild changes nothing).
  */
 static Jsonb *
-jsonb_unmask_nul(Jsonb *jb, bool *replaced)
+jsonb_unmask_nul(const IngestNul *nul, Jsonb *jb, bool *replaced)
 {
 	JsonbIterator *it;
 	JsonbIteratorToken tok;
@@ -157,7 +157,7 @@ jsonb_unmask_nul(Jsonb *jb, bool *replaced)
 	JsonbValue	v;
 	JsonbValue *res = NULL;
 
-	if (find_nul(VARDATA(jb), VARSIZE(jb) - VARHDRSZ) == NULL)
+	if (find_nul(nul, VARDATA(jb), VARSIZE(jb) - VARHDRSZ) == NULL)
 		return jb;
 	it = JsonbIteratorInit(&jb->root);
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
@@ -168,7 +168,7 @@ jsonb_unmask_nul(Jsonb *jb, bool *replaced)
 			{
 				int			len = v.val.string.len;
 
-				v.val.string.val = (char *) unmask_nul(v.val.string.val, &len, replaced);
+				v.val.string.val = (char *) unmask_nul(nul, v.val.string.val, &len, replaced);
 				v.val.string.len = len;
 			}
 			res = pushJsonbValue(&ps, tok, &v);
@@ -184,7 +184,7 @@ jsonb_unmask_nul(Jsonb *jb, bool *replaced)
  * Returns false so that callers can "return reject(...)".
  */
 static bool reject(IngestEvent *ev, int status, const char *fmt,...) pg_attribute_printf(3, 4);
-static const char *unmask_nul(const char *s, int *len, bool *replaced);
+static const char *unmask_nul(const IngestNul *nul, const char *s, int *len, bool *replaced);
 
 static bool
 reject(IngestEvent *ev, int status, const char *fmt,...)
@@ -206,7 +206,7 @@ reject(IngestEvent *ev, int status, const char *fmt,...)
 	}
 	ev->status = status;
 	/* a value quoted in the message shows its NULs as U+FFFD */
-	ev->message = (char *) unmask_nul(buf.data, &buf.len, NULL);
+	ev->message = (char *) unmask_nul(&ev->nul, buf.data, &buf.len, NULL);
 	ev->action = IA_NONE;
 	return false;
 }
@@ -305,15 +305,16 @@ json_type_phrase(JsonbValue *v)
 }
 
 /*
- * A string value as a C string, or NULL if v is absent or not a string.
+ * A string value of an event as a C string, or NULL if v is absent or not a
+ * string.
  */
 static char *
-string_value(JsonbValue *v)
+string_value(IngestEvent *ev, JsonbValue *v)
 {
 	if (v && v->type == jbvString)
 	{
 		int			len = v->val.string.len;
-		const char *s = unmask_nul(v->val.string.val, &len, NULL);
+		const char *s = unmask_nul(&ev->nul, v->val.string.val, &len, NULL);
 
 		return pnstrdup(s, len);
 	}
@@ -379,17 +380,17 @@ append_json_chars(StringInfo buf, const char *str, int len)
  * sentinel that stands for it becomes the escape again.
  */
 static void
-append_json_string(StringInfo buf, const char *str, int len)
+append_json_string(StringInfo buf, const char *str, int len, const IngestNul *nul)
 {
-	const char *nul;
+	const char *at;
 
 	appendStringInfoCharMacro(buf, '"');
-	while ((nul = find_nul(str, len)) != NULL)
+	while ((at = find_nul(nul, str, len)) != NULL)
 	{
-		append_json_chars(buf, str, nul - str);
+		append_json_chars(buf, str, at - str);
 		appendBinaryStringInfo(buf, "\\u0000", 6);
-		len -= (nul - str) + cur_nul.len;
-		str = nul + cur_nul.len;
+		len -= (at - str) + nul->len;
+		str = at + nul->len;
 	}
 	append_json_chars(buf, str, len);
 	appendStringInfoCharMacro(buf, '"');
@@ -399,7 +400,7 @@ append_json_string(StringInfo buf, const char *str, int len)
  * Append a scalar as JsonbToCString() prints it.
  */
 static void
-append_json_scalar(StringInfo buf, JsonbValue *v)
+append_json_scalar(StringInfo buf, JsonbValue *v, const IngestNul *nul)
 {
 	switch (v->type)
 	{
@@ -407,7 +408,7 @@ append_json_scalar(StringInfo buf, JsonbValue *v)
 			appendBinaryStringInfo(buf, "null", 4);
 			break;
 		case jbvString:
-			append_json_string(buf, v->val.string.val, v->val.string.len);
+			append_json_string(buf, v->val.string.val, v->val.string.len, nul);
 			break;
 		case jbvNumeric:
 			appendStringInfoString(buf, DatumGetCString(DirectFunctionCall1(numeric_out,
@@ -430,7 +431,7 @@ append_json_scalar(StringInfo buf, JsonbValue *v)
  * built straight into the varlena.
  */
 static text *
-json_text(JsonbValue *v)
+json_text(JsonbValue *v, const IngestNul *nul)
 {
 	StringInfoData buf;
 	JsonbIterator *it;
@@ -443,7 +444,7 @@ json_text(JsonbValue *v)
 	initStringInfo(&buf);
 	appendStringInfoSpaces(&buf, VARHDRSZ);
 	if (v->type != jbvBinary)
-		append_json_scalar(&buf, v);
+		append_json_scalar(&buf, v, nul);
 	else
 	{
 		it = JsonbIteratorInit(v->val.binary.data);
@@ -472,7 +473,7 @@ json_text(JsonbValue *v)
 				case WJB_KEY:
 					if (!first)
 						appendBinaryStringInfo(&buf, ", ", 2);
-					append_json_scalar(&buf, &jv);
+					append_json_scalar(&buf, &jv, nul);
 					appendBinaryStringInfo(&buf, ": ", 2);
 					/* the value (or the container) that follows is not preceded by ", " */
 					first = true;
@@ -481,7 +482,7 @@ json_text(JsonbValue *v)
 				case WJB_ELEM:
 					if (!first)
 						appendBinaryStringInfo(&buf, ", ", 2);
-					append_json_scalar(&buf, &jv);
+					append_json_scalar(&buf, &jv, nul);
 					first = false;
 					break;
 				case WJB_END_ARRAY:
@@ -523,15 +524,15 @@ set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, cons
 	if (col->colname == NULL || v == NULL)
 		return true;
 	if (col->cclass == CC_JSON)
-		d = PointerGetDatum(json_text(v));
+		d = PointerGetDatum(json_text(v, &ev->nul));
 	else if (col->cclass == CC_JSONB)
-		d = JsonbPGetDatum(jsonb_unmask_nul(JsonbValueToJsonb(v), &replaced));
+		d = JsonbPGetDatum(jsonb_unmask_nul(&ev->nul, JsonbValueToJsonb(v), &replaced));
 	else
 	{
 		if (!scalar_text(v, &s, &len))
 			return reject(ev, 400, "%s%s: must be a string, not %s", prefix, key,
 						  json_type_phrase(v));
-		s = unmask_nul(s, &len, &replaced);
+		s = unmask_nul(&ev->nul, s, &len, &replaced);
 		if (!ingest_convert_text(col, s, len, &d, &err))
 			return reject(ev, 400, "%s%s: %s", prefix, key, err);
 	}
@@ -874,7 +875,7 @@ value_words(JsonbValue *v)
 		return count_words(v->val.string.val, v->val.string.len);
 	if (v->type != jbvBinary)
 		return 1;
-	t = json_text(v);
+	t = json_text(v, NULL);
 	return count_words(VARDATA(t), VARSIZE(t) - VARHDRSZ);
 }
 
@@ -1208,7 +1209,7 @@ observation_level(IngestEvent *ev, IngestTable *tab, JsonbContainer *body, const
 
 	if (v)
 	{
-		char	   *level = string_value(v);
+		char	   *level = string_value(ev, v);
 		bool		known = false;
 
 		for (i = 0; level && i < (int) lengthof(known_levels); i++)
@@ -1316,7 +1317,7 @@ set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv, c
 	if (!check_id_length(ev, idv, "", path))
 		return false;
 	len = idv->val.string.len;
-	s = unmask_nul(idv->val.string.val, &len, NULL);
+	s = unmask_nul(&ev->nul, idv->val.string.val, &len, NULL);
 	if (!ingest_convert_text(&tab->cols[0], s, len, &d, &err))
 		return reject(ev, 400, "%s: %s", path, err);
 	ev->vals[0].present = true;
@@ -1356,7 +1357,7 @@ set_obs_trace(IngestTarget *t, IngestEvent *ev, JsonbValue *tv, const char *path
 	if (!check_id_length(ev, tv, "", path))
 		return false;
 	len = tv->val.string.len;
-	s = unmask_nul(tv->val.string.val, &len, NULL);
+	s = unmask_nul(&ev->nul, tv->val.string.val, &len, NULL);
 	if (!set_field(ev, OBS(t), OF_TRACE_ID, FIRST_EXPLICIT, tv, "", path))
 		return false;
 	if (!ingest_convert_text(&traces->cols[TF_ID], s, len, &d, &err))
@@ -1426,15 +1427,15 @@ stream_data(IngestEvent *ev, JsonbValue *v, MemoryContext *cxt, bool *ok)
 		*cxt = AllocSetContextCreate(CurrentMemoryContext, "swisper stream data",
 									 ALLOCSET_DEFAULT_SIZES);
 		oldcxt = MemoryContextSwitchTo(*cxt);
-		parsed = ingest_json_parse(v->val.string.val, v->val.string.len, &cur_nul, &js);
+		parsed = ingest_json_parse(v->val.string.val, v->val.string.len, &ev->nul, &js);
 		MemoryContextSwitchTo(oldcxt);
 		if (!parsed)
 		{
 			*ok = reject(ev, 400, "data: the string %s", js.error);
 			return NULL;
 		}
-		if (cur_nul.code == 0)
-			cur_nul = js.nul;
+		if (ev->nul.code == 0)
+			ev->nul = js.nul;
 		if (JB_ROOT_IS_OBJECT(js.jb))
 			return &js.jb->root;
 	}
@@ -1450,7 +1451,7 @@ resolve_project(IngestEvent *ev, JsonbValue *v, const char *path, const char *de
 {
 	if (v && v->type != jbvString)
 		return reject(ev, 400, "%s: must be a string", path);
-	ev->project_id = v ? string_value(v) : (char *) default_project;
+	ev->project_id = v ? string_value(ev, v) : (char *) default_project;
 	if (ev->project_id == NULL || ev->project_id[0] == '\0')
 		return reject(ev, 400, "project_id: missing (the event names no project and no project_id argument was given)");
 	return true;
@@ -1475,7 +1476,7 @@ heartbeat_text(IngestEvent *ev, JsonbContainer *data, const char *k1, const char
 		return true;
 	if (!scalar_text(v, &s, &len))
 		return reject(ev, 400, "data.%s: must be a string, not %s", key, json_type_phrase(v));
-	s = unmask_nul(s, &len, NULL);
+	s = unmask_nul(&ev->nul, s, &len, NULL);
 	*out = pnstrdup(s, len);
 	return true;
 }
@@ -1497,7 +1498,7 @@ parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, 
 	JsonbValue *v;
 	JsonbValue *typev = get_key(obj, "event_type", &tbuf);
 	JsonbContainer *data;
-	char	   *type = string_value(typev);
+	char	   *type = string_value(ev, typev);
 	bool		ok;
 
 	if (type == NULL)
@@ -1616,7 +1617,7 @@ parse_envelope(IngestTarget *t, JsonbContainer *obj, const char *default_project
 				buf,
 				pbuf;
 	JsonbValue *v;
-	char	   *type = string_value(get_key(obj, "type", &tbuf));
+	char	   *type = string_value(ev, get_key(obj, "type", &tbuf));
 	JsonbContainer *body;
 	const char *key;
 	const char *obs_type = NULL;
@@ -1634,7 +1635,7 @@ parse_envelope(IngestTarget *t, JsonbContainer *obj, const char *default_project
 		reject(ev, 400, "id: must be a string");
 		return;
 	}
-	ev->event_id = string_value(v);
+	ev->event_id = string_value(ev, v);
 	if (strcmp(type, "sdk-log") == 0)
 	{
 		ev->action = IA_IGNORE;
@@ -1735,8 +1736,6 @@ parse_element_value(IngestTarget *t, JsonbValue *elem, const char *default_proje
 		parse_envelope(t, obj, default_project, ev);
 	else
 		reject(ev, 400, "event: has neither event_type (a stream entry) nor type (an envelope)");
-	ev->nul_lossy = cur_nul.lossy;
-	memset(&cur_nul, 0, sizeof(cur_nul));
 }
 
 /*
@@ -1749,7 +1748,6 @@ ingest_parse_element(IngestTarget *t, JsonbValue *elem, int idx, const char *def
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->idx = idx;
-	memset(&cur_nul, 0, sizeof(cur_nul));
 	parse_element_value(t, elem, default_project, ev);
 }
 
@@ -1769,13 +1767,12 @@ ingest_parse_text(IngestTarget *t, const char *text, int len, int idx, const cha
 
 	memset(ev, 0, sizeof(*ev));
 	ev->idx = idx;
-	memset(&cur_nul, 0, sizeof(cur_nul));
 	if (!ingest_json_parse(text, len, NULL, &js))
 	{
 		reject(ev, 400, "event: the text %s", js.error);
 		return;
 	}
-	cur_nul = js.nul;
+	ev->nul = js.nul;
 	elem.type = jbvBinary;
 	elem.val.binary.data = &js.jb->root;
 	elem.val.binary.len = VARSIZE(js.jb) - VARHDRSZ;
@@ -1850,7 +1847,6 @@ ingest_parse_http(IngestTarget *t, HttpKind kind, Jsonb *body, const char *obser
 	uint64		h;
 
 	memset(ev, 0, sizeof(*ev));
-	memset(&cur_nul, 0, sizeof(cur_nul));
 	if (obj == NULL)
 	{
 		reject(ev, 400, "body: must be a JSON object");

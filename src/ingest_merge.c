@@ -1103,7 +1103,7 @@ nul_note(IngestTable *tab, IngestEvent *ev)
 	const char *sep = " ";
 	int			f;
 
-	if (ev->nul_lossy)
+	if (ev->nul.lossy)
 		return "; \\u0000 stored as U+FFFD in every column (the element holds every character that could stand for it)";
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "; \\u0000 stored as U+FFFD in");
@@ -1142,7 +1142,7 @@ set_merged_status(IngestTarget *t, IngestEvent *ev, IngestKind kind, Entity *e)
 		ev->status = 200;
 		ev->message = psprintf("merged into the %s created by element %d", what, e->first_event);
 	}
-	if (ev->nul_lossy || ev->nul_fields != 0)
+	if (ev->nul.lossy || ev->nul_fields != 0)
 		ev->message = psprintf("%s%s", ev->message, nul_note(&t->tables[kind], ev));
 }
 
