@@ -51,9 +51,19 @@ if redis is None or not os.access(REDIS_SERVER, os.X_OK):
 
 import psycopg
 
-spec = importlib.util.spec_from_file_location("ingest_bench", os.path.join(TOP, "bench", "ingest_bench.py"))
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(TOP, "bench", name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = load("ingest_bench")               # the traffic generator
+helpers = load("redis_consumer_bench")     # stream_fields(), create_database()
+wire_of = helpers.stream_fields
+create_db = helpers.create_database
 
 PROJECT = bench.PROJECT
 GROUP = "swisper_studio_consumers"
@@ -271,14 +281,6 @@ def invalid_entries(n):
     return out
 
 
-def wire_of(event):
-    """An event as the SDK puts it on the stream: every field a string, data as JSON text, "" for none."""
-    w = {"event_type": event["event_type"], "trace_id": event.get("trace_id", ""),
-         "project_id": event["project_id"], "timestamp": event["timestamp"],
-         "observation_id": event.get("observation_id", ""), "data": json.dumps(event.get("data", {}))}
-    return w
-
-
 def traffic(n, seed, invalid_rounds=0, heartbeat_every=100, swaps=0):
     """(events, wire, expected): events as dicts (None for an invalid entry), their wire form, and the
     expected status of each invalid one by position."""
@@ -315,17 +317,6 @@ def traffic(n, seed, invalid_rounds=0, heartbeat_every=100, swaps=0):
 # -- databases ----------------------------------------------------------------------------------------------
 def admin():
     return psycopg.connect(dbname="postgres", autocommit=True)
-
-
-def create_db(name):
-    with admin() as a:
-        a.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-        a.execute('CREATE DATABASE "%s"' % name)
-    with psycopg.connect(dbname=name, autocommit=True) as c:
-        for f in ("clean.sql", "observability_schema.sql"):
-            c.execute(open(os.path.join(TOP, "test/fixtures", f)).read())
-        c.execute("SET client_min_messages = warning")
-        c.execute("CREATE EXTENSION swisper_ext")
 
 
 def drop_db(name):
