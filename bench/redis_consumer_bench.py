@@ -234,7 +234,7 @@ class Bench:
         return rate
 
     # 3. direct -----------------------------------------------------------------------------------------
-    def direct(self, entries):
+    def direct(self, entries, when):
         create_database(DB)
         docs = [{k: v for k, v in e.items() if v != ""} for e in entries]
         with psycopg.connect(dbname=DB, autocommit=True) as c:
@@ -244,7 +244,8 @@ class Bench:
                           [json.dumps(docs[i:i + 50], separators=(",", ":"))]).fetchall()
             wall = time.monotonic() - t0
         rate = len(docs) / wall
-        print("3. direct: swisper.ingest_batch() per 50 events from one connection: %.0f events/s" % rate)
+        print("3. direct, %s the consumers' runs: swisper.ingest_batch() per 50 events from one connection: "
+              "%.0f events/s" % (when, rate))
         return rate
 
     def close(self):
@@ -274,10 +275,10 @@ def main():
         b.paced()
         entries = wire(args.backlog, seed=202)
         # the ceiling before and after the consumers' runs, as the shared machine's load drifts
-        first = b.direct(entries)
+        first = b.direct(entries, "before")
         one = b.maximum(entries, 1)
         two = b.maximum(entries, 2)
-        ceiling = (first + b.direct(entries)) / 2
+        ceiling = (first + b.direct(entries, "after")) / 2
         print("ratios: one consumer / direct ingest_batch %.2f; two consumers / one %.2f; one consumer / the "
               "required 1,000 events/s %.1f" % (one / ceiling, two / one, one / 1000.0))
     finally:
