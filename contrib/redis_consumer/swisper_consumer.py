@@ -477,10 +477,6 @@ class Consumer:
         unavailable (not the entries' fault, so not a delivery); raises Shutdown when asked to stop
         meanwhile, and any other failure to run()."""
         while True:
-            if self.stopping:
-                self.log("warning", "shutdown_with_pending", entries=len(docs),
-                         message="the batch stays pending and is re-delivered")
-                raise Shutdown()
             try:
                 self.db.connect()
                 t0 = time.monotonic()
@@ -496,6 +492,10 @@ class Consumer:
                 if not (connecting or sqlstate_class(e) in UNAVAILABLE_CLASSES):
                     raise
                 self.state = "database_unavailable"
+                if self.stopping:
+                    self.log("warning", "shutdown_with_pending", entries=len(docs), error=describe(e),
+                             message="the batch stays pending and is re-delivered")
+                    raise Shutdown()
                 delay = self.db_backoff.next()
                 self.log("warning", "database_unavailable", error=describe(e), entries=len(docs),
                          retry_in_s=round(delay, 2))
@@ -550,7 +550,8 @@ class Consumer:
             if nxt:
                 oldest.append(nxt[0][0].decode())
             # age of the oldest entry not yet acknowledged (delivered or not): the stream lag in seconds
-            value["lag_seconds"] = round(max(0.0, time.time() - min(map(id_ms, oldest)) / 1000.0), 3) if oldest else 0.0
+            value["lag_seconds"] = (round(max(0.0, time.time() - min(map(id_ms, oldest)) / 1000.0), 3)
+                                    if oldest else 0.0)
         return value
 
     def heartbeat_loop(self, stop):
