@@ -52,7 +52,6 @@ if redis is None or not os.access(REDIS_SERVER, os.X_OK):
 import psycopg
 
 
-
 def load(name):
     spec = importlib.util.spec_from_file_location(name, os.path.join(TOP, "bench", name + ".py"))
     module = importlib.util.module_from_spec(spec)
