@@ -188,7 +188,7 @@ SELECT id::bigint + 1 AS plus_one, id::numeric FROM ids WHERE id = '12345';
 SELECT castsource::regtype, casttarget::regtype, castcontext, castmethod
 FROM pg_cast
 WHERE castsource = 'swisper.external_id'::regtype OR casttarget = 'swisper.external_id'::regtype
-ORDER BY 1::text, 2::text;
+ORDER BY castsource::regtype::text COLLATE "C", casttarget::regtype::text COLLATE "C";
 SELECT typname, typcategory, typispreferred, typcollation <> 0 AS collatable
 FROM pg_type WHERE oid = 'swisper.external_id'::regtype;
 
