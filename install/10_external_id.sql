@@ -88,6 +88,11 @@ CREATE FUNCTION swisper.external_id_to_text(swisper.external_id) RETURNS text
 COMMENT ON FUNCTION swisper.external_id_to_text(swisper.external_id) IS
 	'the text form of an external id (the implicit casts external_id -> text and -> varchar)';
 
+CREATE FUNCTION swisper.external_id_to_name(swisper.external_id) RETURNS name
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION swisper.external_id_to_name(swisper.external_id) IS
+	'the text form of an external id as a name, cut to 63 bytes as text::name cuts it (the implicit cast external_id -> name)';
+
 CREATE FUNCTION swisper.external_id_to_uuid(swisper.external_id) RETURNS uuid
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION swisper.external_id_to_uuid(swisper.external_id) IS
@@ -104,10 +109,11 @@ COMMENT ON FUNCTION swisper.is_valid_external_id(text) IS
 	'true when the text keeps the strict rules of swisper.strict_external_id: 1 to 255 bytes, no control character (U+0000-U+001F, U+007F), no blank at either end; every text is a swisper.external_id whatever this says';
 
 -- Casts, as contrib/citext declares them beside text: implicit to text and
--- varchar, so every text function and operator applies; by assignment from
--- text, varchar and uuid, so INSERT/UPDATE and ALTER COLUMN TYPE need no
--- USING.  From text only by assignment: an implicit cast both ways would
--- make text = external_id ambiguous.
+-- varchar (and, as varchar has them, to char(n) and name), so every text
+-- function and operator applies and a common type with any string type
+-- exists; by assignment from text, varchar and uuid, so INSERT/UPDATE and
+-- ALTER COLUMN TYPE need no USING.  From text only by assignment: an
+-- implicit cast both ways would make text = external_id ambiguous.
 CREATE CAST (text AS swisper.external_id)
 	WITH FUNCTION swisper.external_id_from_text(text) AS ASSIGNMENT;
 COMMENT ON CAST (text AS swisper.external_id) IS
@@ -128,6 +134,14 @@ CREATE CAST (swisper.external_id AS varchar)
 	WITH FUNCTION swisper.external_id_to_text(swisper.external_id) AS IMPLICIT;
 COMMENT ON CAST (swisper.external_id AS varchar) IS
 	'implicit cast: the text form, so COALESCE, CASE and UNION with a varchar column resolve to varchar';
+CREATE CAST (swisper.external_id AS bpchar)
+	WITH FUNCTION swisper.external_id_to_text(swisper.external_id) AS IMPLICIT;
+COMMENT ON CAST (swisper.external_id AS bpchar) IS
+	'implicit cast, as from varchar: the text form, so COALESCE, CASE and GREATEST with a char(n) value resolve as for varchar';
+CREATE CAST (swisper.external_id AS name)
+	WITH FUNCTION swisper.external_id_to_name(swisper.external_id) AS IMPLICIT;
+COMMENT ON CAST (swisper.external_id AS name) IS
+	'implicit cast, as from varchar: the text form cut to 63 bytes, so COALESCE(user_id, current_user) resolves as for varchar';
 CREATE CAST (swisper.external_id AS uuid)
 	WITH FUNCTION swisper.external_id_to_uuid(swisper.external_id);
 COMMENT ON CAST (swisper.external_id AS uuid) IS

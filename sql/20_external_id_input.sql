@@ -159,7 +159,7 @@ CREATE INDEX strict_ids_id ON strict_ids (id);
 SELECT count(*) FROM strict_ids WHERE id = '1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC'::varchar;
 DROP TABLE strict_ids;
 
--- Casts: text, varchar and uuid by assignment; to text and varchar
+-- Casts: text, varchar and uuid by assignment; to text, varchar, char and name
 -- implicitly (so text functions apply); to uuid explicitly, as text::uuid.
 CREATE TABLE ids (id swisper.external_id);
 INSERT INTO ids VALUES ('{1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC}'::text);

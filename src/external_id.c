@@ -323,6 +323,19 @@ external_id_to_text(PG_FUNCTION_ARGS)
 }
 
 /*
+ * external_id_to_name
+ *		Cast external_id to name (implicit, as varchar's): the text output,
+ *		cut to NAMEDATALEN - 1 bytes at a character boundary as text's cast
+ *		to name cuts it.
+ */
+PG_FUNCTION_INFO_V1(external_id_to_name);
+Datum
+external_id_to_name(PG_FUNCTION_ARGS)
+{
+	return DirectFunctionCall1(text_name, external_id_to_text(fcinfo));
+}
+
+/*
  * external_id_to_uuid
  *		Explicit cast external_id to uuid: the uuid of the uuid kind; any
  *		other value through uuid's own input, as text::uuid does (so the
