@@ -12,7 +12,8 @@
 # In one throwaway cluster (scripts/lib.sh with_cluster; needs the extension
 # installed: make install), for N UUID-shaped ids (md5-derived, printed in
 # canonical form) and N opaque ids (auth0|..., e-mail addresses), it measures
-# for a varchar column, a uuid column (UUID-shaped ids only) and a
+# for a varchar column (in the database's collation, and in "C", the order
+# external_id has), a uuid column (UUID-shaped ids only) and a
 # swisper.external_id column:
 #   - the size of a B-tree index on the column,
 #   - the time to build it (best of 3; maintenance_work_mem large enough to
@@ -67,9 +68,11 @@ CREATE TABLE src_opaque AS
 -- One table per shape and column type, and the lookup keys (existing ids in
 -- random order) in every type.
 CREATE TABLE uuid_varchar AS SELECT s::varchar AS id FROM src_uuid;
+CREATE TABLE uuid_varchar_c AS SELECT s::varchar COLLATE "C" AS id FROM src_uuid;
 CREATE TABLE uuid_uuid AS SELECT s::uuid AS id FROM src_uuid;
 CREATE TABLE uuid_ext AS SELECT s::swisper.external_id AS id FROM src_uuid;
 CREATE TABLE opaque_varchar AS SELECT s::varchar AS id FROM src_opaque;
+CREATE TABLE opaque_varchar_c AS SELECT s::varchar COLLATE "C" AS id FROM src_opaque;
 CREATE TABLE opaque_ext AS SELECT s::swisper.external_id AS id FROM src_opaque;
 DO $$ BEGIN PERFORM setseed(0.42); END $$;
 CREATE TABLE keys_uuid AS
@@ -151,9 +154,11 @@ CREATE TABLE result (shape text, col text, index_mb float8, build_s float8, look
 	lookups_varchar_key float8, sort_s float8);
 INSERT INTO result VALUES
 	('uuid-shaped', 'varchar', NULL, pg_temp.build('uuid_varchar'), NULL, NULL),
+	('uuid-shaped', 'varchar_c', NULL, pg_temp.build('uuid_varchar_c'), NULL, NULL),
 	('uuid-shaped', 'uuid', NULL, pg_temp.build('uuid_uuid'), NULL, NULL),
 	('uuid-shaped', 'external_id', NULL, pg_temp.build('uuid_ext'), NULL, NULL),
 	('opaque', 'varchar', NULL, pg_temp.build('opaque_varchar'), NULL, NULL),
+	('opaque', 'varchar_c', NULL, pg_temp.build('opaque_varchar_c'), NULL, NULL),
 	('opaque', 'external_id', NULL, pg_temp.build('opaque_ext'), NULL, NULL);
 UPDATE result SET index_mb = pg_relation_size(format('%s_%s_id',
 	CASE shape WHEN 'opaque' THEN 'opaque' ELSE 'uuid' END,
@@ -219,8 +224,14 @@ FROM (
 	SELECT 7.1, 'uuid-shaped', 'sort time / varchar', e.sort_s / v.sort_s, '(for orientation)'
 	FROM r e, r v WHERE e.shape = 'uuid-shaped' AND e.col = 'external_id' AND v.shape = 'uuid-shaped' AND v.col = 'varchar'
 	UNION ALL
-	SELECT 7.2, 'uuid-shaped', 'sort time / uuid', e.sort_s / u.sort_s, '(for orientation)'
+	SELECT 7.2, 'uuid-shaped', 'sort time / varchar "C"', e.sort_s / v.sort_s, '(for orientation)'
+	FROM r e, r v WHERE e.shape = 'uuid-shaped' AND e.col = 'external_id' AND v.shape = 'uuid-shaped' AND v.col = 'varchar_c'
+	UNION ALL
+	SELECT 7.3, 'uuid-shaped', 'sort time / uuid', e.sort_s / u.sort_s, '(for orientation)'
 	FROM r e, r u WHERE e.shape = 'uuid-shaped' AND e.col = 'external_id' AND u.shape = 'uuid-shaped' AND u.col = 'uuid'
+	UNION ALL
+	SELECT 7.4, 'uuid-shaped', 'build time / varchar "C"', e.build_s / v.build_s, '(for orientation)'
+	FROM r e, r v WHERE e.shape = 'uuid-shaped' AND e.col = 'external_id' AND v.shape = 'uuid-shaped' AND v.col = 'varchar_c'
 	UNION ALL
 	SELECT 8, 'opaque', 'index size / varchar', e.index_mb / v.index_mb, '<= 1.10'
 	FROM r e, r v WHERE e.shape = 'opaque' AND e.col = 'external_id' AND v.shape = 'opaque' AND v.col = 'varchar'
@@ -236,6 +247,12 @@ FROM (
 	UNION ALL
 	SELECT 12, 'opaque', 'sort time / varchar', e.sort_s / v.sort_s, '(for orientation)'
 	FROM r e, r v WHERE e.shape = 'opaque' AND e.col = 'external_id' AND v.shape = 'opaque' AND v.col = 'varchar'
+	UNION ALL
+	SELECT 13, 'opaque', 'sort time / varchar "C"', e.sort_s / v.sort_s, '(for orientation)'
+	FROM r e, r v WHERE e.shape = 'opaque' AND e.col = 'external_id' AND v.shape = 'opaque' AND v.col = 'varchar_c'
+	UNION ALL
+	SELECT 14, 'opaque', 'build time / varchar "C"', e.build_s / v.build_s, '(for orientation)'
+	FROM r e, r v WHERE e.shape = 'opaque' AND e.col = 'external_id' AND v.shape = 'opaque' AND v.col = 'varchar_c'
 ) x ORDER BY x.o;
 SELECT datcollate AS "database collation (varchar compares with it)" FROM pg_database WHERE datname = current_database();
 SQL
