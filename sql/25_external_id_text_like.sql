@@ -297,6 +297,11 @@ SELECT w AS "where", (SELECT array_agg(n ORDER BY n) FROM bt WHERE CASE w
 		WHEN 'in' THEN id IN ('user-2'::varchar, '7'::varchar) WHEN 'any' THEN id = ANY ('{user-2,7}'::varchar[])
 		WHEN 'any uuid' THEN id = ANY ('{eccbc87e-4b5c-e2fe-2830-8fd9f2a7baf3}'::uuid[]) END) AS rows
 FROM unnest(ARRAY['text', 'varchar', 'name', 'uuid', 'in', 'any', 'any uuid']) AS w;
+-- LIKE with a prefix uses an expression index over the text, as over a
+-- varchar column (the implicit cast is the indexed expression)
+CREATE INDEX bt_id_pattern ON bt ((id::text) text_pattern_ops);
+EXPLAIN (COSTS OFF) SELECT n FROM bt WHERE id LIKE 'user-12%';
+SELECT count(*) FROM bt WHERE id LIKE 'user-12%';
 -- prepared statements with the parameter types of the drivers, custom and
 -- generic plans
 PREPARE q_varchar(varchar) AS SELECT n FROM bt WHERE id = $1;
