@@ -83,21 +83,30 @@ CREATE TABLE keys_opaque AS
 	FROM src_opaque ORDER BY random() LIMIT :keys;
 VACUUM ANALYZE;
 
--- Build time of an index on tbl.id: best of 3.
-CREATE FUNCTION pg_temp.build(tbl text) RETURNS float8 LANGUAGE plpgsql AS $$
+-- Best of 3 times of the statement timed, each run after the statement
+-- before (not timed; NULL: none).
+CREATE FUNCTION pg_temp.best_of_3(before text, timed text) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
 	t0 timestamptz;
 	best float8 := 'Infinity';
 	k int;
 BEGIN
 	FOR k IN 1 .. 3 LOOP
-		EXECUTE format('DROP INDEX IF EXISTS %I', tbl || '_id');
+		IF before IS NOT NULL THEN
+			EXECUTE before;
+		END IF;
 		t0 := clock_timestamp();
-		EXECUTE format('CREATE INDEX %I ON %I (id)', tbl || '_id', tbl);
+		EXECUTE timed;
 		best := least(best, extract(epoch FROM clock_timestamp() - t0));
 	END LOOP;
 	RETURN best;
 END
+$$;
+
+-- Build time of an index on tbl.id: best of 3.
+CREATE FUNCTION pg_temp.build(tbl text) RETURNS float8 LANGUAGE sql AS $$
+	SELECT pg_temp.best_of_3(format('DROP INDEX IF EXISTS %I', tbl || '_id'),
+							 format('CREATE INDEX %I ON %I (id)', tbl || '_id', tbl))
 $$;
 
 -- Index probes per second: a nested loop over the keys, one index scan per
@@ -132,22 +141,9 @@ $$;
 
 -- Time of an in-memory sort of tbl.id, every row (OFFSET past the end:
 -- nothing is returned, the sort is not bounded): best of 3.
-CREATE FUNCTION pg_temp.sort_time(tbl text) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE
-	t0 timestamptz;
-	best float8 := 'Infinity';
-	k int;
-BEGIN
-	SET LOCAL enable_indexscan = off;
-	SET LOCAL enable_indexonlyscan = off;
-	SET LOCAL enable_bitmapscan = off;
-	FOR k IN 1 .. 3 LOOP
-		t0 := clock_timestamp();
-		EXECUTE format('SELECT id FROM %I ORDER BY id OFFSET 1000000000', tbl);
-		best := least(best, extract(epoch FROM clock_timestamp() - t0));
-	END LOOP;
-	RETURN best;
-END
+CREATE FUNCTION pg_temp.sort_time(tbl text) RETURNS float8 LANGUAGE sql
+SET enable_indexscan = off SET enable_indexonlyscan = off SET enable_bitmapscan = off AS $$
+	SELECT pg_temp.best_of_3(NULL, format('SELECT id FROM %I ORDER BY id OFFSET 1000000000', tbl))
 $$;
 
 CREATE TABLE result (shape text, col text, index_mb float8, build_s float8, lookups_per_s float8,

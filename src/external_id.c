@@ -332,7 +332,8 @@ PG_FUNCTION_INFO_V1(external_id_to_name);
 Datum
 external_id_to_name(PG_FUNCTION_ARGS)
 {
-	return DirectFunctionCall1(text_name, external_id_to_text(fcinfo));
+	return DirectFunctionCall1(text_name,
+							   DirectFunctionCall1(external_id_to_text, PG_GETARG_DATUM(0)));
 }
 
 /*
