@@ -341,4 +341,21 @@ RESET plan_cache_mode;
 RESET enable_seqscan;
 DEALLOCATE ALL;
 
+-- A role that may read the table but has no USAGE on schema swisper (an
+-- application's role, granted SELECT before the install) runs every query
+-- shape: the operators, casts and aggregates it reaches are found without
+-- looking into the schema.
+CREATE ROLE regress_extid_reader;
+GRANT SELECT ON bt TO regress_extid_reader;
+SET ROLE regress_extid_reader;
+SELECT has_schema_privilege('swisper', 'USAGE') AS usage_on_swisper;
+SELECT n FROM bt WHERE id = 'user-2'::varchar;
+SELECT n FROM bt WHERE id = 'eccbc87e-4b5c-e2fe-2830-8fd9f2a7baf3'::uuid;
+SELECT n FROM bt WHERE id = 'user-2'::name;
+SELECT count(*) FROM bt WHERE id IN ('user-2'::varchar, '7'::varchar) OR id = ANY ('{9}'::text[]);
+SELECT count(*), min(id), max(id), min(lower(id)) FROM bt WHERE id LIKE 'user-1%';
+RESET ROLE;
+REVOKE SELECT ON bt FROM regress_extid_reader;
+DROP ROLE regress_extid_reader;
+
 DROP TABLE ids, ids_v, app_users, bt, hs;

@@ -49,7 +49,7 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/supportnodes.h"
 #include "optimizer/optimizer.h"
-#include "parser/parse_func.h"
+#include "parser/parse_coerce.h"
 #include "utils/lsyscache.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -57,7 +57,6 @@
 #include "utils/uuid.h"
 
 #include "external_id.h"
-#include "swisper_ext.h"
 
 /* Access to the stored bytes of a possibly short-header value. */
 #define EXTID_BYTES(v)		((const unsigned char *) VARDATA_ANY(v))
@@ -676,11 +675,14 @@ external_id_text_support(PG_FUNCTION_ARGS)
 	if (opname == NULL)
 		PG_RETURN_POINTER(NULL);
 
-	convfunc = LookupFuncName(list_make2(makeString(SWISPER_SCHEMA_NAME),
-										 makeString(othertype == TEXTOID ?
-													"external_id_from_text" :
-													"external_id_from_uuid")),
-							  1, &othertype, true);
+	/*
+	 * The conversion is the cast's function, found in pg_cast and not by
+	 * name: a name lookup in schema swisper would need USAGE on it, which a
+	 * role that may read the table need not have.
+	 */
+	if (find_coercion_pathway(exttype, othertype, COERCION_ASSIGNMENT,
+							  &convfunc) != COERCION_PATH_FUNC)
+		PG_RETURN_POINTER(NULL);
 	opno = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString((char *) opname)),
 							exttype, exttype);
 	if (!OidIsValid(convfunc) || !OidIsValid(opno))
