@@ -247,9 +247,9 @@ COMMENT ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) IS
 -- 1. every foreign key on traces whose columns include user_id is dropped,
 --    whatever its name and whatever it references;
 -- 2. user_id becomes nullable;
--- 3. user_id becomes swisper.external_id, after every existing value has
---    been checked (UUID spellings become canonical; every other value is
---    kept byte for byte); the indexes on it are rebuilt, none is lost;
+-- 3. user_id becomes swisper.external_id: every value converts (uuids in
+--    their standard layout become lower-case; every other value is kept
+--    byte for byte); the indexes on it are rebuilt, none is lost;
 -- 4. there is an index that leads with user_id: an existing one (single
 --    column, or (user_id, "timestamp"), any btree or hash index without a
 --    predicate) is reused; one is created only when there is none.
@@ -271,8 +271,6 @@ DECLARE
 	fk			record;
 	idx			record;
 	ext_type	regtype := '@extschema@.external_id'::regtype;
-	bad_count	bigint;
-	bad_sample	text;
 	respelled	bigint;
 	idx_name	text;
 	alter_error text;
@@ -296,9 +294,10 @@ BEGIN
 				  HINT = 'Convert the column to text first if every value should be kept as its text form.';
 	END IF;
 
-	-- Every value is checked before anything changes, under the lock that
-	-- the rewrite takes anyway, so that no value can arrive between the
-	-- check and the rewrite, and a refusal leaves the table as it was.
+	-- The checks run before anything changes, under the lock that the
+	-- rewrite takes anyway, so that no value can arrive between the count
+	-- of respelled values and the rewrite, and a refusal leaves the table as
+	-- it was.
 	IF col.typ <> ext_type THEN
 		EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
 		locked := true;
@@ -332,24 +331,12 @@ BEGIN
 					  DETAIL = 'swisper.external_id has only its default btree and hash operator classes; nothing has been changed.',
 					  HINT = 'Drop the index, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create it again without the operator class.';
 		END IF;
+		-- Every text is an external id, so every value converts; only
+		-- uuids in another spelling come back different (lower-case).
 		EXECUTE format($q$
-			SELECT count(*) FILTER (WHERE NOT ok), count(*) FILTER (WHERE ok AND canon <> u)
-			  FROM (SELECT u, ok, CASE WHEN ok THEN u::@extschema@.external_id::text END AS canon
-					  FROM (SELECT user_id::text AS u, @extschema@.is_valid_external_id(user_id::text) AS ok
-							  FROM %s WHERE user_id IS NOT NULL) v) w$q$, tbl)
-		  INTO bad_count, respelled;
-		IF bad_count > 0 THEN
-			EXECUTE format($q$
-				SELECT string_agg(to_json(left(u, 60))::text, ', ')
-				  FROM (SELECT user_id::text AS u FROM %s
-						 WHERE user_id IS NOT NULL AND NOT @extschema@.is_valid_external_id(user_id::text)
-						 LIMIT 5) v$q$, tbl)
-			  INTO bad_sample;
-			RAISE EXCEPTION '% value(s) of %.user_id cannot be converted to swisper.external_id', bad_count, tbl
-				USING ERRCODE = 'invalid_text_representation',
-					  DETAIL = format('For example: %s.', bad_sample),
-					  HINT = 'External ids are 1 to 255 bytes of UTF-8 without control characters or surrounding blanks. Correct or clear these values, then run CREATE EXTENSION or swisper.fix_user_id() again; nothing has been changed.';
-		END IF;
+			SELECT count(*) FILTER (WHERE u::@extschema@.external_id::text <> u)
+			  FROM (SELECT user_id::text AS u FROM %s WHERE user_id IS NOT NULL) v$q$, tbl)
+		  INTO respelled;
 	END IF;
 
 	-- 1. Foreign keys that include user_id, on the table and, when it is
@@ -471,7 +458,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.fix_user_id() IS
-'Makes traces.user_id (in swisper.observability_schema()) an external identifier: drops every foreign key that includes it, makes it nullable, converts it to swisper.external_id after checking every value, and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
+'Makes traces.user_id (in swisper.observability_schema()) an external identifier: drops every foreign key that includes it, makes it nullable, converts it to swisper.external_id (every value converts; uuids become lower-case), and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
 
 --
 -- swisper.release_user_id(): the way back.  traces.user_id becomes text with

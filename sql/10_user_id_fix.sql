@@ -63,10 +63,10 @@ CREATE TEMP TABLE shape1 AS SELECT pg_temp.shape('public') AS s;
 SELECT * FROM swisper.fix_user_id();
 SELECT (SELECT array_agg(s ORDER BY s) FROM shape1) = (SELECT array_agg(s ORDER BY s) FROM pg_temp.shape('public') s) AS same_shape;
 
--- The old constraint cannot come back as it was: users.id is varchar.
+-- A migration tool that adds the old constraint back (external_id converts
+-- implicitly to varchar, as a text type does, so PostgreSQL accepts it) or
+-- one to a matching table: the fix takes them away again.
 ALTER TABLE traces ADD CONSTRAINT fk_traces_user FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
--- A migration tool that adds one to a matching table: the fix takes it away
--- again.
 CREATE TABLE app_users (id swisper.external_id PRIMARY KEY);
 ALTER TABLE traces ADD CONSTRAINT fk_traces_app_user FOREIGN KEY (user_id) REFERENCES app_users (id) NOT VALID;
 SELECT * FROM swisper.fix_user_id();

@@ -36,8 +36,9 @@
 
 /*
  * Ids are keys of btree indexes (the tables' primary keys, trace_id,
- * parent_observation_id, session_id, the merge state's entity_id), and a
- * btree entry cannot exceed a third of a page (2704 bytes with 8 kB pages).
+ * parent_observation_id, session_id, user_id, the merge state's entity_id),
+ * and a btree entry cannot exceed a third of a page (2704 bytes with 8 kB
+ * pages).
  * A longer id would fail the whole call when its row is written, so it is
  * refused here, for its own element, with room left for the other columns
  * of an index.
@@ -473,7 +474,7 @@ typedef struct PlainBodyField
 
 static const PlainBodyField trace_plain_fields[] = {
 	{"name", NULL, TF_NAME, false},
-	{"userId", "user_id", TF_USER_ID, false},	/* its type limits it */
+	{"userId", "user_id", TF_USER_ID, true},	/* indexed like the other ids */
 	{"sessionId", "session_id", TF_SESSION_ID, true},
 	{"input", NULL, TF_INPUT, false},
 	{"output", NULL, TF_OUTPUT, false},
