@@ -1,4 +1,4 @@
--- Project heartbeats, connection status and the health check (issue 5).
+-- Project heartbeats, connection status and the health check.
 --
 -- The heartbeat registry lives in shared memory (src/heartbeat.c); the
 -- background worker (src/worker.c) persists it and publishes status changes

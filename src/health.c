@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -25,6 +26,7 @@
 
 #include "swisper_ext.h"
 #include "heartbeat.h"
+#include "worker.h"
 #include "platform.h"
 #include "project_status.h"
 
@@ -67,12 +69,49 @@ set_text_arg(Datum *value, char *null, const char *str)
 }
 
 /*
+ * What health() tells the caller to do, or NULL when nothing needs doing.
+ *
+ * Where the worker is not running, the hint names why, since only in the
+ * last case does it come back by itself: during recovery it does not start
+ * (bgw_start_time is BgWorkerStart_RecoveryFinished) and heartbeat() is
+ * refused, so heartbeats belong on the primary; when swisper.database names
+ * no database, the worker cannot connect and exits at every restart.
+ */
+static const char *
+health_hint(bool preloaded, bool running, bool serves_here)
+{
+	if (RecoveryInProgress())
+		return psprintf("This server is a hot standby: it records no heartbeats (heartbeat() and "
+						"ingestion are refused here); send them to the primary server. %s",
+						preloaded ?
+						"The background worker starts when this server is promoted." :
+						"The background worker is off: for it to start when this server is "
+						"promoted, add swisper_ext to shared_preload_libraries and restart the server.");
+	/* swisper.database exists only when preloaded */
+	if (!preloaded)
+		return "The background worker is off: add swisper_ext to shared_preload_libraries, set "
+			"swisper.database to this database and restart the server. Meanwhile heartbeats are "
+			"recorded in table swisper.project_connection and statuses are not published.";
+	if (!OidIsValid(get_database_oid(heartbeat_database, true)))
+		return psprintf("The background worker cannot start: swisper.database names database \"%s\", "
+						"which does not exist. Set swisper.database to the database where CREATE "
+						"EXTENSION swisper_ext was run and restart the server.",
+						heartbeat_database);
+	if (!running)
+		return "The background worker is not running; it restarts by itself within seconds, see the server log.";
+	if (!serves_here)
+		return "The background worker serves another database: set swisper.database to this database and restart the server.";
+	return NULL;
+}
+
+/*
  * swisper.health() RETURNS jsonb
  *
  * Keys: status ("ok", or "degraded" when the worker is not serving this
- * database or the projects table cannot be served), extension_version,
- * library_preloaded, heartbeat_store ("shared_memory" or "table": where
- * heartbeats of this database go), worker {running, pid, started_at,
+ * database or the projects table cannot be served), role ("primary", or
+ * "standby" during recovery), extension_version, library_preloaded,
+ * heartbeat_store ("shared_memory" or "table": where heartbeats of this
+ * database go; "none" on a standby), worker {running, pid, started_at,
  * last_loop, database}, database, server_time, settings, registry {entries,
  * capacity, evictions, fallback_writes}, projects {connected, stale,
  * disconnected, never_seen, disabled}, schema_problem {sqlstate, message,
@@ -89,7 +128,7 @@ swisper_health(PG_FUNCTION_ARGS)
 	int			pid;
 	TimestampTz started_at;
 	TimestampTz last_loop;
-	bool		running = heartbeat_worker_state(&pid, &started_at, &last_loop);
+	bool		running = worker_state(&pid, &started_at, &last_loop);
 	bool		serves_here;
 	int64		entries,
 				capacity,
@@ -115,16 +154,9 @@ swisper_health(PG_FUNCTION_ARGS)
 	reg[2] = Int64GetDatum(evictions);
 	reg[3] = Int64GetDatum(fallback_writes);
 
-	serves_here = running && heartbeat_worker_database != NULL &&
-		strcmp(heartbeat_worker_database, get_database_name(MyDatabaseId)) == 0;
-	if (!preloaded)
-		hint = "The background worker is off: add swisper_ext to shared_preload_libraries, set "
-			"swisper.database to this database and restart the server. Meanwhile heartbeats are "
-			"recorded in table swisper.project_connection and statuses are not published.";
-	else if (!running)
-		hint = "The background worker is not running; it restarts by itself within seconds, see the server log.";
-	else if (!serves_here)
-		hint = "The background worker serves another database: set swisper.database to this database and restart the server.";
+	serves_here = running && heartbeat_database != NULL &&
+		strcmp(heartbeat_database, get_database_name(MyDatabaseId)) == 0;
+	hint = health_hint(preloaded, running, serves_here);
 
 	/* counts come from a table only: a view would run as this SECURITY DEFINER */
 	projects = platform_table(PLATFORM_PROJECTS, AccessShareLock, &problem);
@@ -142,8 +174,8 @@ swisper_health(PG_FUNCTION_ARGS)
 	nulls[3] = running ? ' ' : 'n';
 	values[4] = TimestampTzGetDatum(last_loop);
 	nulls[4] = (running && last_loop != 0) ? ' ' : 'n';
-	set_text_arg(&values[5], &nulls[5], heartbeat_worker_database);
-	values[6] = Int32GetDatum(heartbeat_check_interval_ms);
+	set_text_arg(&values[5], &nulls[5], heartbeat_database);
+	values[6] = Int32GetDatum(worker_check_interval_ms);
 	values[7] = Int32GetDatum(heartbeat_stale_after_ms);
 	values[8] = Int32GetDatum(heartbeat_disconnect_after_ms);
 	values[9] = PointerGetDatum(construct_array(reg, 4, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
@@ -178,7 +210,8 @@ swisper_health(PG_FUNCTION_ARGS)
 								" 'extension_version', (SELECT extversion FROM pg_catalog.pg_extension"
 								"                        WHERE extname = '" SWISPER_EXTENSION_NAME "'),"
 								" 'library_preloaded', $1,"
-								" 'heartbeat_store', $12,"
+								" 'role', CASE WHEN pg_catalog.pg_is_in_recovery() THEN 'standby' ELSE 'primary' END,"
+								" 'heartbeat_store', CASE WHEN pg_catalog.pg_is_in_recovery() THEN 'none' ELSE $12 END,"
 								" 'worker', pg_catalog.jsonb_build_object('running', $2, 'pid', $3, 'started_at', $4,"
 								"           'last_loop', $5, 'database', $6),"
 								" 'database', pg_catalog.current_database(),"

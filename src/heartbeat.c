@@ -39,6 +39,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -105,10 +106,6 @@ typedef struct HeartbeatSharedState
 	int64		evictions;
 	int64		fallback_writes;
 	bool		full_warned;
-	int			worker_pid;		/* 0 when the worker is not running */
-	Oid			worker_database;
-	TimestampTz worker_started_at;
-	TimestampTz worker_last_loop;
 
 	/*
 	 * The worker's latest tick that validated projects, and until when that
@@ -122,6 +119,7 @@ typedef struct HeartbeatSharedState
 int			heartbeat_max_projects = 10000;
 int			heartbeat_stale_after_ms = 30000;
 int			heartbeat_disconnect_after_ms = 120000;
+char	   *heartbeat_database = NULL;
 
 /* Set in each process by the shmem startup hook when preloaded. */
 static HeartbeatSharedState *heartbeat_state = NULL;
@@ -149,6 +147,9 @@ static void heartbeat_record_in_table(const char *project_id, TimestampTz seen_a
 									  const char *environment, const char *app_version,
 									  const char *sdk_version, bool is_heartbeat);
 static void heartbeat_check_project(const char *project_id);
+static bool heartbeat_record_validated(const char *project_id, TimestampTz seen_at,
+									   const char *environment, const char *app_version,
+									   const char *sdk_version);
 static void clip_copy(char *dst, const char *src);
 
 /*
@@ -180,10 +181,22 @@ heartbeat_init(bool preloading)
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
-	heartbeat_worker_define_settings();
-
 	if (!preloading)
 		return;
+
+	/*
+	 * The database the worker serves: the registry holds its heartbeats
+	 * only, the worker connects to it.  Postmaster-only, so defined only
+	 * when preloading.
+	 */
+	DefineCustomStringVariable("swisper.database",
+							   "Database the heartbeat worker serves.",
+							   "The database where CREATE EXTENSION swisper_ext was run.",
+							   &heartbeat_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   GUC_SUPERUSER_ONLY,
+							   NULL, NULL, NULL);
 
 	DefineCustomIntVariable("swisper.max_projects",
 							"Number of projects the shared heartbeat registry holds.",
@@ -200,8 +213,6 @@ heartbeat_init(bool preloading)
 	shmem_request_hook = heartbeat_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = heartbeat_shmem_startup;
-
-	heartbeat_worker_register();
 }
 
 /*
@@ -292,8 +303,8 @@ heartbeat_registry_serves_database(void)
 	{
 		char	   *dbname = get_database_name(MyDatabaseId);
 
-		serves = (heartbeat_registry_attached() && heartbeat_worker_database != NULL &&
-				  dbname != NULL && strcmp(dbname, heartbeat_worker_database) == 0) ? 1 : 0;
+		serves = (heartbeat_registry_attached() && heartbeat_database != NULL &&
+				  dbname != NULL && strcmp(dbname, heartbeat_database) == 0) ? 1 : 0;
 	}
 	return serves == 1;
 }
@@ -515,15 +526,16 @@ heartbeat_evict_persisted(void)
  * After a committed tick: the worker persisted the last_seen of these
  * entries (a copy taken at the start of the tick), so they may be evicted
  * without loss; and the projects marked validated existed and were not
- * soft-deleted, so heartbeat() may skip its check for them until the next
- * tick (see heartbeat_record_validated).
+ * soft-deleted, so heartbeat() may skip its check for them until trusted_for
+ * microseconds from now (see heartbeat_record_validated): the worker says
+ * how long, from its interval, so that a stalled worker stops it.
  */
 void
-heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count)
+heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count,
+							 int64 trusted_for)
 {
 	HeartbeatKey key;
 	uint64		generation;
-	int64		trust_us;
 	int			i;
 
 	if (!heartbeat_registry_attached())
@@ -549,10 +561,8 @@ heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count)
 	}
 	LWLockRelease(heartbeat_state->lock);
 
-	/* Trusted for two intervals and a second: a stalled worker stops it. */
-	trust_us = (int64) heartbeat_check_interval_ms * 2000 + USECS_PER_SEC;
 	pg_atomic_write_u64(&heartbeat_state->validated_until,
-						(uint64) (GetCurrentTimestamp() + trust_us));
+						(uint64) (GetCurrentTimestamp() + trusted_for));
 	pg_atomic_write_u64(&heartbeat_state->validated_generation, generation);
 }
 
@@ -566,7 +576,7 @@ heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count)
  * same kind of race as a heartbeat concurrent with the deleting transaction,
  * widened to at most one swisper.check_interval.
  */
-bool
+static bool
 heartbeat_record_validated(const char *project_id, TimestampTz seen_at, const char *environment,
 						   const char *app_version, const char *sdk_version)
 {
@@ -611,7 +621,7 @@ heartbeat_status_table_owner(Oid *relid)
 	Oid			nsp = get_namespace_oid(SWISPER_SCHEMA_NAME, true);
 
 	*relid = OidIsValid(nsp) ? get_relname_relid(HEARTBEAT_STATUS_TABLE, nsp) : InvalidOid;
-	return OidIsValid(*relid) ? swisper_rel_owner(*relid) : InvalidOid;
+	return OidIsValid(*relid) ? platform_rel_owner(*relid) : InvalidOid;
 }
 
 /*
@@ -758,8 +768,9 @@ jsonb_put_string(JsonbParseState **state, const char *key, const char *value)
  * swisper.heartbeat(project_id text, environment text, app_version text,
  *					 sdk_version text) RETURNS jsonb
  *
- * Checks that the project exists and is not deleted (else no_data_found,
- * P0002), records the sighting at the current time and answers
+ * Refused on a hot standby (read_only_sql_transaction, 25006).  Checks that
+ * the project exists and is not deleted (else no_data_found, P0002),
+ * records the sighting at the current time and answers
  * {"status": "ok", "project_id": ..., "message": "Heartbeat received"}.
  */
 Datum
@@ -772,6 +783,19 @@ swisper_heartbeat(PG_FUNCTION_ARGS)
 	JsonbParseState *state = NULL;
 	JsonbValue *result;
 	TimestampTz seen_at;
+
+	/*
+	 * A standby's registry is its own shared memory: the primary never reads
+	 * it, and after a promotion the worker would publish what it holds as a
+	 * sighting made before the promotion.  Refused as PostgreSQL refuses
+	 * writes during recovery (ingestion fails the same way, on its row lock).
+	 */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot execute swisper.heartbeat() during recovery"),
+				 errdetail("This server is a hot standby: a heartbeat recorded here would never reach the primary server."),
+				 errhint("Send heartbeats to the primary server.")));
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -950,51 +974,4 @@ heartbeat_registry_usage(int64 *entries, int64 *capacity, int64 *evictions,
 	*evictions = heartbeat_state->evictions;
 	*fallback_writes = heartbeat_state->fallback_writes;
 	SpinLockRelease(&heartbeat_state->mutex);
-}
-
-/*
- * The worker announces itself (running) and leaves (not running).
- */
-void
-heartbeat_worker_set_running(bool running, Oid database)
-{
-	if (!heartbeat_registry_attached())
-		return;
-	SpinLockAcquire(&heartbeat_state->mutex);
-	heartbeat_state->worker_pid = running ? MyProcPid : 0;
-	heartbeat_state->worker_database = running ? database : InvalidOid;
-	heartbeat_state->worker_started_at = running ? GetCurrentTimestamp() : 0;
-	heartbeat_state->worker_last_loop = 0;
-	SpinLockRelease(&heartbeat_state->mutex);
-}
-
-/*
- * The worker records the end of a loop.
- */
-void
-heartbeat_worker_set_loop_time(TimestampTz when)
-{
-	if (!heartbeat_registry_attached())
-		return;
-	SpinLockAcquire(&heartbeat_state->mutex);
-	heartbeat_state->worker_last_loop = when;
-	SpinLockRelease(&heartbeat_state->mutex);
-}
-
-/*
- * The worker's pid, start and last loop; false when it is not running.
- */
-bool
-heartbeat_worker_state(int *pid, TimestampTz *started_at, TimestampTz *last_loop)
-{
-	*pid = 0;
-	*started_at = *last_loop = 0;
-	if (!heartbeat_registry_attached())
-		return false;
-	SpinLockAcquire(&heartbeat_state->mutex);
-	*pid = heartbeat_state->worker_pid;
-	*started_at = heartbeat_state->worker_started_at;
-	*last_loop = heartbeat_state->worker_last_loop;
-	SpinLockRelease(&heartbeat_state->mutex);
-	return *pid != 0;
 }

@@ -10,8 +10,9 @@
  * updates a shared hash table (no WAL, no row update); without it, or for an
  * id the registry cannot hold, it upserts swisper.project_connection.
  *
- * The background worker (worker.c) reads the registry every tick, derives
- * each project's status with heartbeat_classify() and publishes changes.
+ * The background worker (worker.c, worker.h) reads the registry every
+ * tick, derives each project's status with heartbeat_classify() and
+ * publishes changes; this file knows nothing of the worker.
  *
  *-------------------------------------------------------------------------
  */
@@ -64,6 +65,9 @@ extern int	heartbeat_stale_after_ms;
 extern int	heartbeat_disconnect_after_ms;
 extern int	heartbeat_max_projects;
 
+/* swisper.database: the database the worker serves; NULL when not preloaded. */
+extern char *heartbeat_database;
+
 /*
  * Record that project_id was seen at seen_at: a heartbeat (is_heartbeat) or
  * any ingested event.  environment/app_version/sdk_version may be NULL (keep
@@ -78,29 +82,17 @@ extern HeartbeatStatus heartbeat_classify(bool tracing_enabled, bool has_last_se
 										  TimestampTz last_seen, TimestampTz now);
 extern const char *heartbeat_status_name(HeartbeatStatus status);
 
-/* Set-up, called from _PG_init: settings, and when preloading shared memory and the worker. */
+/* Set-up, called from _PG_init: settings, and when preloading the shared registry. */
 extern void heartbeat_init(bool preloading);
 
 /* For the worker and health(). */
 extern bool heartbeat_registry_attached(void);
 extern bool heartbeat_registry_serves_database(void);
 extern HeartbeatSnapshot *heartbeat_registry_snapshot(Oid database, int *count);
-extern void heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count);
-extern bool heartbeat_record_validated(const char *project_id, TimestampTz seen_at,
-									   const char *environment, const char *app_version,
-									   const char *sdk_version);
+extern void heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count,
+										 int64 trusted_for);
 extern void heartbeat_registry_usage(int64 *entries, int64 *capacity, int64 *evictions,
 									 int64 *fallback_writes);
-extern void heartbeat_worker_set_running(bool running, Oid database);
-extern void heartbeat_worker_set_loop_time(TimestampTz when);
-extern bool heartbeat_worker_state(int *pid, TimestampTz *started_at, TimestampTz *last_loop);
 extern Oid	heartbeat_status_table_owner(Oid *relid);
-
-/* worker.c */
-extern char *heartbeat_worker_database;
-extern int	heartbeat_check_interval_ms;
-extern void heartbeat_worker_define_settings(void);
-extern void heartbeat_worker_register(void);
-extern PGDLLEXPORT void heartbeat_worker_main(Datum main_arg);
 
 #endif							/* SWISPER_HEARTBEAT_H */

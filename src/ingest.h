@@ -4,7 +4,10 @@
  *	  Declarations shared by the files of the ingestion capability.
  *
  * ingest_target.c  knows the target tables (from platform.c's description:
- *                  converters, saved SPI plans, invalidation);
+ *                  the columns and their converters, saved SPI plans,
+ *                  invalidation);
+ * ingest_convert.c from JSON text to a column's type, the careful conversion,
+ *                  quoting and keys (used by both files above and below);
  * ingest_event.c   turns one JSON element (stream entry, Langfuse envelope
  *                  or HTTP body) into a validated IngestEvent;
  * ingest_merge.c   the one merge routine: projects, duplicates, locks, the
@@ -208,11 +211,16 @@ typedef enum HttpKind
 /* ingest_target.c */
 extern IngestTarget *ingest_target_get(void);
 extern void ingest_target_prepare_plans(IngestTarget *target);
+extern bool ingest_first_wins(IngestKind kind, int f);
+
+/* ingest_convert.c */
 extern bool ingest_convert_text(IngestColumn *col, const char *str, int len,
 								Datum *out, char **err);
 extern char *ingest_datum_key(IngestColumn *col, Datum value);
-extern bool ingest_first_wins(IngestKind kind, int f);
 extern char *ingest_quote(const char *str, int len);
+extern bool ingest_parse_timestamp(const char *s, int len, TimestampTz *out);
+extern bool ingest_careful_conversion;
+extern ErrorData *ingest_try_subxact(void (*fn) (void *arg), void *arg);
 
 /* At most this many characters of a value are quoted in a message. */
 #define INGEST_QUOTE_CHARS	64
@@ -223,8 +231,6 @@ extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx
 extern void ingest_parse_http(IngestTarget *target, HttpKind kind, Jsonb *body,
 							  const char *observation_id,
 							  const char *default_project, IngestEvent *ev);
-extern bool ingest_parse_timestamp(const char *s, int len, TimestampTz *out);
-extern bool ingest_careful_conversion;
 
 /* ingest_merge.c */
 extern void ingest_apply(IngestTarget *target, IngestEvent *events, int nevents);

@@ -19,10 +19,12 @@
 #include "common/jsonapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "ingest.h"
@@ -85,29 +87,6 @@ reject(IngestEvent *ev, int status, const char *fmt,...)
 	ev->message = buf.data;
 	ev->action = IA_NONE;
 	return false;
-}
-
-/* The constants of the server-free parser are PostgreSQL's. */
-StaticAssertDecl(INGEST_TS_MIN == MIN_TIMESTAMP, "INGEST_TS_MIN is MIN_TIMESTAMP");
-StaticAssertDecl(INGEST_TS_END == END_TIMESTAMP, "INGEST_TS_END is END_TIMESTAMP");
-StaticAssertDecl(INGEST_TS_EPOCH_OFFSET_SECS ==
-				 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY,
-				 "INGEST_TS_EPOCH_OFFSET_SECS is the Unix epoch in PostgreSQL's");
-
-/*
- * Parse a timestamp: ISO 8601 "YYYY-MM-DD[(T| )HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]"
- * (no zone means UTC) or epoch seconds.  Never raises an error.  The parser
- * needs no server: ingest_timestamp_core.c (fuzzed by fuzz/).
- */
-bool
-ingest_parse_timestamp(const char *s, int len, TimestampTz *out)
-{
-	int64_t		ts;
-
-	if (!ingest_timestamp_core_parse(s, len, &ts))
-		return false;
-	*out = (TimestampTz) ts;
-	return true;
 }
 
 /*
@@ -324,6 +303,8 @@ json_text(JsonbValue *v)
 		it = JsonbIteratorInit(v->val.binary.data);
 		while ((tok = JsonbIteratorNext(&it, &jv, false)) != WJB_DONE)
 		{
+			/* a value of megabytes takes a while: stay cancellable */
+			CHECK_FOR_INTERRUPTS();
 			switch (tok)
 			{
 				case WJB_BEGIN_ARRAY:
@@ -636,106 +617,100 @@ set_tokens(IngestEvent *ev, IngestTable *tab, int f, JsonbContainer *obj, const 
 }
 
 /*
- * Fill the observation fields of an event from a body object.  type_name,
- * if not NULL, is the type the event kind implies (it beats body.type).
+ * One timestamp field of an observation from body.k1 (or k2); when absent,
+ * from the event's own timestamp if derived_cls >= 0 (with that class).
  */
 static bool
-fill_observation(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const char *prefix,
-				 const char *type_name, bool implies_end)
+observation_time(IngestEvent *ev, IngestTable *tab, JsonbContainer *body, const char *prefix,
+				 int f, const char *k1, const char *k2, int cls, int derived_cls)
 {
-	IngestTable *tab = OBS(t);
 	JsonbValue	buf;
-	JsonbValue	obuf;
 	JsonbValue *v;
-	JsonbValue *output;
-	JsonbContainer *outobj;
-	JsonbContainer *usage;
 	const char *key;
 	TimestampTz ts;
-	int			i;
 
-	v = get_key2(body, "startTime", "start_time", &buf, &key);
+	v = get_key2(body, k1, k2, &buf, &key);
 	if (v)
-	{
-		if (!timestamp_value(ev, v, psprintf("%s%s", prefix, key), &ts) ||
-			!set_field_ts(ev, tab, OF_START_TIME, FIRST_EXPLICIT, ts, key))
-			return false;
-	}
-	else if (!set_field_ts(ev, tab, OF_START_TIME, FIRST_DERIVED, ev->ts, "start_time"))
-		return false;
+		return timestamp_value(ev, v, psprintf("%s%s", prefix, key), &ts) &&
+			set_field_ts(ev, tab, f, cls, ts, key);
+	if (derived_cls >= 0)
+		return set_field_ts(ev, tab, f, derived_cls, ev->ts, k2);
+	return true;
+}
 
-	v = get_key2(body, "endTime", "end_time", &buf, &key);
+/*
+ * The model: body.model, else output._llm_model.
+ */
+static bool
+observation_model(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
+				  JsonbContainer *outobj, const char *prefix)
+{
+	JsonbValue	buf;
+	JsonbValue *v = get_key(body, "model", &buf);
+
 	if (v)
-	{
-		if (!timestamp_value(ev, v, psprintf("%s%s", prefix, key), &ts) ||
-			!set_field_ts(ev, tab, OF_END_TIME, ev->prec, ts, key))
-			return false;
-	}
-	else if (implies_end &&
-			 !set_field_ts(ev, tab, OF_END_TIME, ev->prec, ev->ts, "end_time"))
-		return false;
+		return set_field(ev, tab, OF_MODEL, ev->prec, v, prefix, "model");
+	return set_field(ev, tab, OF_MODEL, ev->prec, get_key(outobj, "_llm_model", &buf),
+					 psprintf("%soutput.", prefix), "_llm_model");
+}
 
-	v = get_key2(body, "completionStartTime", "completion_start_time", &buf, &key);
-	if (v)
-	{
-		if (!timestamp_value(ev, v, psprintf("%s%s", prefix, key), &ts) ||
-			!set_field_ts(ev, tab, OF_COMPLETION_START_TIME, ev->prec, ts, key))
-			return false;
-	}
+/*
+ * Token counts: body fields, Langfuse usage (both shapes), then
+ * output._llm_tokens, each later source winning.
+ */
+static bool
+observation_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
+				   JsonbContainer *outobj, const char *prefix)
+{
+	JsonbValue	buf;
+	JsonbValue *v;
 
-	if (!set_plain_fields(ev, tab, body, observation_plain_fields,
-						  lengthof(observation_plain_fields), prefix))
-		return false;
-	/* output stays at hand: the model and the tokens may come from it */
-	output = get_key(body, "output", &obuf);
-	if (!set_field(ev, tab, OF_OUTPUT, ev->prec, output, prefix, "output"))
-		return false;
-
-	/* the model: body.model, else output._llm_model */
-	outobj = as_object(output);
-	v = get_key(body, "model", &buf);
-	if (v)
-	{
-		if (!set_field(ev, tab, OF_MODEL, ev->prec, v, prefix, "model"))
-			return false;
-	}
-	else if (!set_field(ev, tab, OF_MODEL, ev->prec, get_key(outobj, "_llm_model", &buf),
-						psprintf("%soutput.", prefix), "_llm_model"))
-		return false;
-
-	/* tokens: body fields, Langfuse usage (both shapes), output._llm_tokens */
 	if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, body, prefix, "promptTokens", "prompt_tokens", NULL) ||
 		!set_tokens(ev, tab, OF_COMPLETION_TOKENS, body, prefix, "completionTokens", "completion_tokens", NULL) ||
 		!set_tokens(ev, tab, OF_TOTAL_TOKENS, body, prefix, "totalTokens", "total_tokens", NULL))
 		return false;
 	v = get_key(body, "usage", &buf);
-	if (v && (usage = as_object(v)) == NULL)
-		return reject(ev, 400, "%susage: must be an object", prefix);
 	if (v)
 	{
+		JsonbContainer *usage = as_object(v);
 		const char *up = psprintf("%susage.", prefix);
 
+		if (usage == NULL)
+			return reject(ev, 400, "%susage: must be an object", prefix);
 		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, usage, up, "promptTokens", "input", "prompt_tokens") ||
 			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, usage, up, "completionTokens", "output", "completion_tokens") ||
 			!set_tokens(ev, tab, OF_TOTAL_TOKENS, usage, up, "totalTokens", "total", "total_tokens"))
 			return false;
 	}
 	v = get_key(outobj, "_llm_tokens", &buf);
-	if (v && as_object(v) == NULL)
-		return reject(ev, 400, "%soutput._llm_tokens: must be an object", prefix);
 	if (v)
 	{
 		JsonbContainer *tok = as_object(v);
 		const char *tp = psprintf("%soutput._llm_tokens.", prefix);
 
+		if (tok == NULL)
+			return reject(ev, 400, "%soutput._llm_tokens: must be an object", prefix);
 		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, tok, tp, "prompt", NULL, NULL) ||
 			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, tok, tp, "completion", NULL, NULL) ||
 			!set_tokens(ev, tab, OF_TOTAL_TOKENS, tok, tp, "total", NULL, NULL))
 			return false;
 	}
+	return true;
+}
 
-	/* level: one of the known levels; an error event forces ERROR */
-	v = get_key(body, "level", &buf);
+/*
+ * The level (one of the known levels; an error event forces ERROR, else
+ * DEFAULT as the column's default) and the status message (an error
+ * event's "error" when it has none).
+ */
+static bool
+observation_level(IngestEvent *ev, IngestTable *tab, JsonbContainer *body, const char *prefix)
+{
+	JsonbValue	buf;
+	JsonbValue *v = get_key(body, "level", &buf);
+	const char *key;
+	int			i;
+
 	if (v)
 	{
 		char	   *level = string_value(v);
@@ -760,36 +735,69 @@ fill_observation(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const c
 		v = get_key(body, "error", &buf);
 		key = "error";
 	}
-	if (!set_field(ev, tab, OF_STATUS_MESSAGE, ev->prec, v, prefix, key))
-		return false;
+	return set_field(ev, tab, OF_STATUS_MESSAGE, ev->prec, v, prefix, key);
+}
 
-	/* the type: implied by the event kind, else body.type, else SPAN */
+/*
+ * The type: implied by the event kind (type_name), else body.type, else
+ * SPAN as a column default, silently skipped where SPAN does not exist.
+ */
+static bool
+observation_type(IngestEvent *ev, IngestTable *tab, JsonbContainer *body, const char *prefix,
+				 const char *type_name)
+{
+	JsonbValue	buf;
+	IngestColumn *col = &tab->cols[OF_TYPE];
+	Datum		d;
+	char	   *err;
+
 	if (type_name)
 	{
 		if (!set_field_text(ev, tab, OF_TYPE, ev->prec, type_name, "type"))
 			return false;
 	}
-	else
+	else if (!set_field(ev, tab, OF_TYPE, ev->prec, get_key(body, "type", &buf), prefix, "type"))
+		return false;
+	if (!ev->vals[OF_TYPE].present && col->colname &&
+		ingest_convert_text(col, "SPAN", 4, &d, &err))
 	{
-		v = get_key(body, "type", &buf);
-		if (!set_field(ev, tab, OF_TYPE, ev->prec, v, prefix, "type"))
-			return false;
-	}
-	if (!ev->vals[OF_TYPE].present)
-	{
-		IngestColumn *col = &tab->cols[OF_TYPE];
-		Datum		d;
-		char	   *err;
-
-		/* a column default, silently skipped where SPAN does not exist */
-		if (col->colname && ingest_convert_text(col, "SPAN", 4, &d, &err))
-		{
-			ev->vals[OF_TYPE].present = true;
-			ev->vals[OF_TYPE].cls = PREC_DEFAULT;
-			ev->vals[OF_TYPE].value = d;
-		}
+		ev->vals[OF_TYPE].present = true;
+		ev->vals[OF_TYPE].cls = PREC_DEFAULT;
+		ev->vals[OF_TYPE].value = d;
 	}
 	return true;
+}
+
+/*
+ * Fill the observation fields of an event from a body object.  type_name,
+ * if not NULL, is the type the event kind implies (it beats body.type);
+ * implies_end: the event's timestamp is the end time when the body has none.
+ */
+static bool
+fill_observation(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const char *prefix,
+				 const char *type_name, bool implies_end)
+{
+	IngestTable *tab = OBS(t);
+	JsonbValue	obuf;
+	JsonbValue *output;
+
+	if (!observation_time(ev, tab, body, prefix, OF_START_TIME, "startTime", "start_time",
+						  FIRST_EXPLICIT, FIRST_DERIVED) ||
+		!observation_time(ev, tab, body, prefix, OF_END_TIME, "endTime", "end_time",
+						  ev->prec, implies_end ? ev->prec : -1) ||
+		!observation_time(ev, tab, body, prefix, OF_COMPLETION_START_TIME,
+						  "completionStartTime", "completion_start_time", ev->prec, -1))
+		return false;
+	if (!set_plain_fields(ev, tab, body, observation_plain_fields,
+						  lengthof(observation_plain_fields), prefix))
+		return false;
+	/* output stays at hand: the model and the tokens may come from it */
+	output = get_key(body, "output", &obuf);
+	return set_field(ev, tab, OF_OUTPUT, ev->prec, output, prefix, "output") &&
+		observation_model(ev, tab, body, as_object(output), prefix) &&
+		observation_tokens(ev, tab, body, as_object(output), prefix) &&
+		observation_level(ev, tab, body, prefix) &&
+		observation_type(ev, tab, body, prefix, type_name);
 }
 
 /*
@@ -933,10 +941,16 @@ json_nests_deeper(const char *s, int len, int limit)
 }
 
 /*
- * The "data" of a stream entry: an object, or a string holding JSON.
+ * The "data" of a stream entry: an object, or a string holding JSON.  A
+ * string is parsed in a memory context of its own, made in *cxt, which the
+ * caller deletes once the element is parsed: parsing takes several times
+ * the string's size (its copy, the lexer's, jsonb_in's tree of values and
+ * the jsonb), and the values taken from it are copies.  Kept to the end
+ * of the call, that made a batch of SDK entries (whose data is a string)
+ * peak at fourteen times its size.
  */
 static JsonbContainer *
-stream_data(IngestEvent *ev, JsonbValue *v, bool *ok)
+stream_data(IngestEvent *ev, JsonbValue *v, MemoryContext *cxt, bool *ok)
 {
 	*ok = true;
 	if (v == NULL)
@@ -947,23 +961,32 @@ stream_data(IngestEvent *ev, JsonbValue *v, bool *ok)
 	{
 		JsonLexContext *lex;
 		JsonParseErrorType rc;
-		char	   *str = pnstrdup(v->val.string.val, v->val.string.len);
+		MemoryContext oldcxt;
+		char	   *str;
 		Jsonb	   *jb;
 
-		if (json_nests_deeper(str, v->val.string.len, INGEST_MAX_DATA_DEPTH))
+		if (json_nests_deeper(v->val.string.val, v->val.string.len, INGEST_MAX_DATA_DEPTH))
 		{
 			*ok = reject(ev, 400, "data: the string nests JSON deeper than %d levels",
 						 INGEST_MAX_DATA_DEPTH);
 			return NULL;
 		}
+		*cxt = AllocSetContextCreate(CurrentMemoryContext, "swisper stream data",
+									 ALLOCSET_DEFAULT_SIZES);
+		oldcxt = MemoryContextSwitchTo(*cxt);
+		str = pnstrdup(v->val.string.val, v->val.string.len);
 		lex = makeJsonLexContextCstringLen(str, v->val.string.len, GetDatabaseEncoding(), true);
 		rc = pg_parse_json(lex, &nullSemAction);
 		if (rc != JSON_SUCCESS)
 		{
-			*ok = reject(ev, 400, "data: the string is not valid JSON (%s)", json_errdetail(rc, lex));
+			char	   *detail = json_errdetail(rc, lex);
+
+			MemoryContextSwitchTo(oldcxt);
+			*ok = reject(ev, 400, "data: the string is not valid JSON (%s)", detail);
 			return NULL;
 		}
 		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+		MemoryContextSwitchTo(oldcxt);
 		if (JB_ROOT_IS_OBJECT(jb))
 			return &jb->root;
 	}
@@ -1013,7 +1036,8 @@ heartbeat_text(IngestEvent *ev, JsonbContainer *data, const char *k1, const char
  * timestamp, data}.
  */
 static void
-parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, IngestEvent *ev)
+parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, IngestEvent *ev,
+			 MemoryContext *datacxt)
 {
 	JsonbValue	tbuf,
 				pbuf,
@@ -1040,7 +1064,7 @@ parse_stream(IngestTarget *t, JsonbContainer *obj, const char *default_project, 
 	}
 	if (!timestamp_value(ev, v, "timestamp", &ev->ts))
 		return;
-	data = stream_data(ev, get_key(obj, "data", &dbuf), &ok);
+	data = stream_data(ev, get_key(obj, "data", &dbuf), datacxt, &ok);
 	if (!ok)
 		return;
 	v = get_key(obj, "project_id", &pbuf);
@@ -1239,7 +1263,13 @@ ingest_parse_element(IngestTarget *t, JsonbValue *elem, int idx, const char *def
 		return;
 	}
 	if (get_key(obj, "event_type", &buf))
-		parse_stream(t, obj, default_project, ev);
+	{
+		MemoryContext datacxt = NULL;
+
+		parse_stream(t, obj, default_project, ev, &datacxt);
+		if (datacxt != NULL)
+			MemoryContextDelete(datacxt);
+	}
 	else if (get_key(obj, "type", &buf))
 		parse_envelope(t, obj, default_project, ev);
 	else

@@ -46,6 +46,7 @@
 #include "catalog/index.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
@@ -401,8 +402,7 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 	TupleTableSlot *sslot;
 	ScanKeyData key;
 	ScanKeyData skeys[2];
-	Oid			save_userid;
-	int			save_sec_context;
+	PlatformSavedUser saved;
 	int			i;
 
 	for (i = 0; i < nents; i++)
@@ -411,10 +411,7 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 	if (i == nents)
 		return;
 
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(tab->owner,
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	platform_become_owner(tab->owner, &saved);
 
 	rel = table_open(tab->relid, AccessShareLock);
 	irel = index_open(tab->id_index, AccessShareLock);
@@ -489,7 +486,7 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 	table_close(srel, NoLock);
 	index_close(irel, NoLock);
 	table_close(rel, NoLock);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	platform_restore_user(&saved);
 }
 
 /*
@@ -589,8 +586,7 @@ static void
 write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 {
 	IngestTable *tab = &t->tables[kind];
-	Oid			save_userid;
-	int			save_sec_context;
+	PlatformSavedUser saved;
 	Datum		args[INGEST_MAX_FIELDS];
 	Datum	   *elems = palloc(sizeof(Datum) * nents);
 	bool	   *nulls = palloc(sizeof(bool) * nents);
@@ -612,6 +608,7 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 		IngestColumn *col = &tab->cols[f];
 		int			k = 0;
 
+		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < nents; i++)
 		{
 			Entity	   *e = order[i];
@@ -638,13 +635,10 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 		args[w] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, col->typid,
 													 col->typlen, col->typbyval, col->typalign));
 	}
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(tab->owner,
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	platform_become_owner(tab->owner, &saved);
 	if (SPI_execute_plan(tab->upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "writing %s failed", kind == IK_TRACE ? "traces" : "observations");
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	platform_restore_user(&saved);
 }
 
 /*
@@ -686,24 +680,119 @@ drop_stale_state(Relation rel, Relation irel, Entity *e, ItemPointer keep, Comma
 /*
  * Write the merge state of the dirty entities, in lock order.
  *
- * The state table is the extension's own (no triggers, one index), and
- * every entity's state row is only written under the entity's lock, which
- * this transaction holds: so the row read before is still the row to
- * update.  That lets the state go straight to the heap and its index,
- * instead of through an upsert that plans, starts an executor and checks
- * for conflicts.  An entity without a row was not probed for a state row:
- * its new one is indexed with a partial unique check, and a row left behind
- * by a deleted entity is deleted when that check reports it.  The one
- * other writer, ingest_prune(), deletes only rows of deleted entities
- * without taking the locks: an update that finds its row deleted inserts
- * it again.
+ * The state table is the extension's own (no triggers), and every entity's
+ * state row is only written under the entity's lock, which this
+ * transaction holds: so the row read before is still the row to update.
+ * That lets the state go straight to the heap and the indexes, instead of
+ * through an upsert that plans, starts an executor and checks for
+ * conflicts.  Every index of the table is maintained, as the executor's
+ * ExecInsertIndexTuples() does it, not only the primary key: an index a
+ * DBA adds (on entity_id, say) would otherwise miss rows.  An entity
+ * without a row was not probed for a state row: its new one is indexed
+ * with a partial unique check of the primary key, and a row left behind by
+ * a deleted entity is deleted when that check reports it.  The one other
+ * writer, ingest_prune(), deletes only rows of deleted entities without
+ * taking the locks: an update that finds its row deleted inserts it again.
+ *
+ * The index insertions run as the table's owner, as a security-restricted
+ * operation, as the upserts of the target tables do: an added index's
+ * expressions and predicate are its owner's code.
  */
+/* What write_state() keeps open while it writes. */
+typedef struct StateWriter
+{
+	Relation	rel;
+	Relation	pkey;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+	List	   *arbiter;
+	PlatformSavedUser saved;
+} StateWriter;
+
+/*
+ * Open the merge state table and its indexes for writing, as its owner.
+ */
+static void
+state_writer_open(IngestTarget *t, StateWriter *w)
+{
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	int			j;
+
+	w->rel = table_open(t->state_relid, RowExclusiveLock);
+	w->estate = CreateExecutorState();
+
+	/*
+	 * An update changes the stamps only: with that in the range table, the
+	 * index AM is told which indexes an update leaves unchanged (btree's
+	 * bottom-up deletion uses the hint).
+	 */
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(w->rel);
+	rte->relkind = w->rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->updatedCols = bms_make_singleton(3 - FirstLowInvalidHeapAttributeNumber);
+	ExecInitRangeTable(w->estate, list_make1(rte));
+	w->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);
+	ExecOpenIndices(w->rri, false);
+	w->pkey = NULL;
+	for (j = 0; j < w->rri->ri_NumIndices; j++)
+		if (RelationGetRelid(w->rri->ri_IndexRelationDescs[j]) == t->state_index)
+			w->pkey = w->rri->ri_IndexRelationDescs[j];
+	if (w->pkey == NULL)
+		elog(ERROR, "primary key of the merge state not found");
+	w->arbiter = list_make1_oid(t->state_index);
+	w->slot = MakeSingleTupleTableSlot(RelationGetDescr(w->rel), &TTSOpsHeapTuple);
+	platform_become_owner(w->rel->rd_rel->relowner, &w->saved);
+}
+
+static void
+state_writer_close(StateWriter *w)
+{
+	platform_restore_user(&w->saved);
+	ExecDropSingleTupleTableSlot(w->slot);
+	ExecCloseIndices(w->rri);
+	FreeExecutorState(w->estate);
+	table_close(w->rel, NoLock);
+}
+
+/*
+ * Index the state row tup of entity e in every index.  The primary key's
+ * check is partial for a new entity (it may find a leftover); other unique
+ * indexes check as usual.  Only a deferrable constraint reports another
+ * index.
+ */
+static void
+state_index_tuple(IngestTarget *t, StateWriter *w, Entity *e, HeapTuple tup, bool update,
+				  CommandId cid)
+{
+	List	   *conflicts;
+	ListCell   *lc;
+
+	ExecStoreHeapTuple(tup, w->slot, false);
+	conflicts = ExecInsertIndexTuples(w->rri, w->slot, w->estate, update, !e->existed, NULL,
+									  w->arbiter);
+	foreach(lc, conflicts)
+	{
+		if (lfirst_oid(lc) != t->state_index)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("deferrable constraint of index \"%s\" on table \"%s\" is not supported",
+							get_rel_name(lfirst_oid(lc)), RelationGetRelationName(w->rel)),
+					 errdetail("The ingestion writes the merge state directly and checks its constraints at once."),
+					 errhint("Make the constraint not deferrable, or drop it.")));
+		drop_stale_state(w->rel, w->pkey, e, &tup->t_self, cid);
+	}
+	ExecClearTuple(w->slot);
+	ResetPerTupleExprContext(w->estate);
+}
+
 static void
 write_state(IngestTarget *t, Entity **order, int nents)
 {
-	Relation	rel = NULL;
-	Relation	irel = NULL;
-	IndexInfo  *ii = NULL;
+	StateWriter w;
+	bool		opened = false;
 	CommandId	cid = GetCurrentCommandId(true);
 	int			i;
 
@@ -713,49 +802,48 @@ write_state(IngestTarget *t, Entity **order, int nents)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 		HeapTuple	tup;
-		bool		inserted = true;
+		bool		update = false;
+		bool		index = true;
 
 		if (!e->state_dirty)
 			continue;
-		if (rel == NULL)
+		CHECK_FOR_INTERRUPTS();
+		if (!opened)
 		{
-			rel = table_open(t->state_relid, RowExclusiveLock);
-			irel = index_open(t->state_index, RowExclusiveLock);
-			ii = BuildIndexInfo(irel);
+			state_writer_open(t, &w);
+			opened = true;
 		}
 		values[0] = CharGetDatum(e->key[0]);
 		values[1] = CStringGetTextDatum(e->key + 2);
 		values[2] = stamps_datum(e, t->tables[e->kind].nfields);
-		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+		tup = heap_form_tuple(RelationGetDescr(w.rel), values, nulls);
 		if (e->has_state_row)
 		{
 			TM_FailureData tmfd;
 			LockTupleMode lockmode;
 			TM_Result	res;
 
-			res = heap_update(rel, &e->state_tid, tup, cid, InvalidSnapshot, true,
+			res = heap_update(w.rel, &e->state_tid, tup, cid, InvalidSnapshot, true,
 							  &tmfd, &lockmode);
 			if (res == TM_Ok)
-				inserted = !HeapTupleIsHeapOnly(tup);
+			{
+				/* a HOT update needs no index entries */
+				update = true;
+				index = !HeapTupleIsHeapOnly(tup);
+			}
 			else if (res == TM_Deleted)
-				heap_insert(rel, tup, cid, 0, NULL);
+				heap_insert(w.rel, tup, cid, 0, NULL);
 			else
 				elog(ERROR, "merge state of \"%s\" changed under its lock (%d)", e->key, (int) res);
 		}
 		else
-			heap_insert(rel, tup, cid, 0, NULL);
-		if (inserted &&
-			!index_insert(irel, values, nulls, &tup->t_self, rel,
-						  e->existed ? UNIQUE_CHECK_YES : UNIQUE_CHECK_PARTIAL,
-						  e->has_state_row, ii))
-			drop_stale_state(rel, irel, e, &tup->t_self, cid);
+			heap_insert(w.rel, tup, cid, 0, NULL);
+		if (index)
+			state_index_tuple(t, &w, e, tup, update, cid);
 		heap_freetuple(tup);
 	}
-	if (rel != NULL)
-	{
-		index_close(irel, NoLock);
-		table_close(rel, NoLock);
-	}
+	if (opened)
+		state_writer_close(&w);
 }
 
 /*
@@ -826,47 +914,18 @@ record_liveness(IngestEvent *events, int n)
 }
 
 /*
- * Apply parsed events: the one merge routine.  Sets status and message of
- * every event that does not have one yet.
+ * The entities of the batch: one per event, one per implied placeholder
+ * trace.  The (small) seeds are sorted and deduplicated, then each entity
+ * is made once, in key order, for find_entity's binary search.
  */
-void
-ingest_apply(IngestTarget *t, IngestEvent *events, int n)
+static Entity *
+build_entities(IngestEvent *events, int n, int *nents)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	EntitySeed *seeds = palloc(sizeof(EntitySeed) * (2 * n + 1));
 	Entity	   *ents;
-	Entity	  **order;
-	Snapshot	snap;
-	EntitySeed *seeds;
 	int			nseeds = 0;
-	int			nents = 0;
 	int			i;
-	int			f;
 
-	/*
-	 * Each entity is read after its lock is taken, which shows the writes of
-	 * the batch that held the lock before only with a fresh snapshot.
-	 */
-	if (IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("swisper ingestion must run at isolation level READ COMMITTED"),
-				 errdetail("Merging reads each entity after locking it, which needs a snapshot per statement."),
-				 errhint("Call it outside REPEATABLE READ and SERIALIZABLE transactions.")));
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	MemoryContextSwitchTo(cxt);
-	ingest_target_prepare_plans(t);
-
-	check_projects(t, events, n);
-	check_batch_duplicates(events, n);
-
-	/*
-	 * The entities: one per event, one per implied placeholder trace.  The
-	 * (small) seeds are sorted and deduplicated, then each entity is made
-	 * once, in key order, for find_entity's binary search.
-	 */
-	seeds = palloc(sizeof(EntitySeed) * (2 * n + 1));
 	for (i = 0; i < n; i++)
 	{
 		IngestEvent *ev = &events[i];
@@ -885,60 +944,160 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	}
 	qsort(seeds, nseeds, sizeof(EntitySeed), cmp_seed_key);
 	ents = palloc(sizeof(Entity) * (nseeds + 1));
+	*nents = 0;
 	for (i = 0; i < nseeds; i++)
 		if (i == 0 || strcmp(seeds[i].key, seeds[i - 1].key) != 0)
-			init_entity(&ents[nents++], seeds[i].kind, seeds[i].key, seeds[i].id);
+			init_entity(&ents[(*nents)++], seeds[i].kind, seeds[i].key, seeds[i].id);
+	return ents;
+}
 
-	/*
-	 * Lock, then read what is stored.  Every call first takes the batch
-	 * lock: shared by calls that then lock each entity, in hash order, and
-	 * exclusive by a call with more entities than INGEST_MAX_ENTITY_LOCKS,
-	 * which then takes no entity lock.  Entity locks are held to the end of
-	 * the transaction and live in the server's shared lock table (sized by
-	 * max_locks_per_transaction); one huge call locking each of its
-	 * entities would fill it, failing itself and other sessions with "out
-	 * of shared memory".  Such a call runs alone instead.  Both orders (batch
-	 * lock, then entities by hash) are the same for every call, so calls
-	 * cannot deadlock on one another.
-	 */
-	order = palloc(sizeof(Entity *) * (nents + 1));
+/*
+ * Lock the entities; returns them in lock order, which is also the write
+ * order.
+ *
+ * Every call first takes the batch lock: shared by calls that then lock
+ * each entity, in hash order, and exclusive by a call with more entities
+ * than INGEST_MAX_ENTITY_LOCKS, which then takes no entity lock.  Entity
+ * locks are held to the end of the transaction and live in the server's
+ * shared lock table (sized by max_locks_per_transaction); one huge call
+ * locking each of its entities would fill it, failing itself and other
+ * sessions with "out of shared memory".  Such a call runs alone instead.
+ * Both orders (batch lock, then entities by hash) are the same for every
+ * call, so calls cannot deadlock on one another.
+ */
+static Entity **
+lock_entities(Entity *ents, int nents)
+{
+	Entity	  **order = palloc(sizeof(Entity *) * (nents + 1));
+	LOCKTAG		tag;
+	bool		alone = (nents > INGEST_MAX_ENTITY_LOCKS);
+	int			i;
+
 	for (i = 0; i < nents; i++)
 		order[i] = &ents[i];
 	qsort(order, nents, sizeof(Entity *), cmp_entity_lock);
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, INGEST_BATCH_LOCK_FIELD4);
+	(void) LockAcquire(&tag, alone ? ExclusiveLock : ShareLock, false, false);
+	for (i = 0; i < nents && !alone; i++)
 	{
-		LOCKTAG		tag;
-		bool		alone = (nents > INGEST_MAX_ENTITY_LOCKS);
-
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, INGEST_BATCH_LOCK_FIELD4);
-		(void) LockAcquire(&tag, alone ? ExclusiveLock : ShareLock, false, false);
-		for (i = 0; i < nents && !alone; i++)
-		{
-			if (i > 0 && order[i]->lockhash == order[i - 1]->lockhash)
-				continue;
-			SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (order[i]->lockhash >> 32),
-								 (uint32) order[i]->lockhash, INGEST_LOCK_FIELD4);
-			(void) LockAcquire(&tag, ExclusiveLock, false, false);
-		}
+		if (i > 0 && order[i]->lockhash == order[i - 1]->lockhash)
+			continue;
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (order[i]->lockhash >> 32),
+							 (uint32) order[i]->lockhash, INGEST_LOCK_FIELD4);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	}
+	return order;
+}
 
-	/*
-	 * A snapshot taken now, after the locks: it shows what the batches that
-	 * held them before committed, and (after the command counter moves on)
-	 * what earlier calls of this transaction wrote.
-	 */
+/*
+ * Read what is stored of the entities, with a snapshot taken now, after the
+ * locks: it shows what the batches that held them before committed, and
+ * (after the command counter moves on) what earlier calls of this
+ * transaction wrote.
+ */
+static void
+read_entities(IngestTarget *t, Entity *ents, int nents)
+{
+	Snapshot	snap;
+
 	CommandCounterIncrement();
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	read_existing(t, IK_TRACE, ents, nents, snap);
 	read_existing(t, IK_OBS, ents, nents, snap);
 	UnregisterSnapshot(snap);
+}
 
-	/* merge, and decide statuses */
+/*
+ * Set the id of an entity that has no row yet: written once, with the row.
+ */
+static void
+set_entity_id(Entity *e, Datum id)
+{
+	if (!e->nulls[0])
+		return;
+	e->values[0] = id;
+	e->nulls[0] = false;
+	e->known |= 1;
+	e->dirty = true;
+	e->state_dirty = true;
+}
+
+/*
+ * Merge one event's values into its entity, and the placeholder trace it
+ * implies into that trace.
+ */
+static void
+merge_event(IngestTarget *t, IngestEvent *ev, IngestKind kind, Entity *e, Entity *ents, int nents)
+{
+	ColClass	tscls = t->tables[IK_TRACE].cols[TF_TIMESTAMP].cclass;
+	int			f;
+
+	for (f = 0; f < t->tables[kind].nfields; f++)
+	{
+		if (!ev->vals[f].present)
+			continue;
+		if (f == 0)
+			set_entity_id(e, ev->vals[0].value);
+		else
+			merge_value(e, f, ev->vals[f].cls, ev->ts, ev->tiebreak, ev->vals[f].value);
+	}
+	if (ev->ph_key)
+	{
+		Entity	   *te = find_entity(ents, nents, ev->ph_key);
+
+		set_entity_id(te, ev->ph_trace_id);
+		if (ev->ph_has_project)
+			merge_value(te, TF_PROJECT_ID, FIRST_PLACEHOLDER, ev->ts, ev->tiebreak,
+						ev->ph_project);
+		if (tscls == CC_TIMESTAMP || tscls == CC_TIMESTAMPTZ)
+			merge_value(te, TF_TIMESTAMP, FIRST_PLACEHOLDER, ev->ph_ts, ev->tiebreak,
+						TimestampTzGetDatum(ev->ph_ts));
+	}
+}
+
+/*
+ * The status of an event merged into entity e.
+ */
+static void
+set_merged_status(IngestEvent *ev, IngestKind kind, Entity *e)
+{
+	const char *what = (kind == IK_TRACE) ? "trace" : "observation";
+
+	ev->applied = true;
+	if (e->existed)
+	{
+		ev->status = 200;
+		ev->message = psprintf("merged into the existing %s", what);
+	}
+	else if (e->first_event < 0)
+	{
+		e->first_event = ev->idx;
+		ev->status = 201;
+		ev->message = psprintf("created the %s", what);
+	}
+	else
+	{
+		ev->status = 200;
+		ev->message = psprintf("merged into the %s created by element %d", what, e->first_event);
+	}
+}
+
+/*
+ * Merge every pending event, in input order, and decide its status.
+ */
+static void
+merge_events(IngestTarget *t, IngestEvent *events, int n, Entity *ents, int nents)
+{
+	int			i;
+
 	for (i = 0; i < n; i++)
 	{
 		IngestEvent *ev = &events[i];
 		IngestKind	kind;
 		Entity	   *e;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!pending(ev))
 			continue;
 		if (ev->action == IA_HEARTBEAT)
@@ -958,65 +1117,46 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 			ev->message = "duplicate: already ingested";
 			continue;
 		}
-		for (f = 0; f < t->tables[kind].nfields; f++)
-		{
-			if (!ev->vals[f].present)
-				continue;
-			if (f == 0)
-			{
-				/* the id: written once, with the row */
-				if (e->nulls[0])
-				{
-					e->values[0] = ev->vals[0].value;
-					e->nulls[0] = false;
-					e->known |= 1;
-					e->dirty = true;
-					e->state_dirty = true;
-				}
-				continue;
-			}
-			merge_value(e, f, ev->vals[f].cls, ev->ts, ev->tiebreak, ev->vals[f].value);
-		}
-		if (ev->ph_key)
-		{
-			Entity	   *te = find_entity(ents, nents, ev->ph_key);
-
-			if (te->nulls[TF_ID])
-			{
-				te->values[TF_ID] = ev->ph_trace_id;
-				te->nulls[TF_ID] = false;
-				te->known |= 1;
-				te->dirty = true;
-				te->state_dirty = true;
-			}
-			if (ev->ph_has_project)
-				merge_value(te, TF_PROJECT_ID, FIRST_PLACEHOLDER, ev->ts, ev->tiebreak,
-							ev->ph_project);
-			if (t->tables[IK_TRACE].cols[TF_TIMESTAMP].cclass == CC_TIMESTAMP ||
-				t->tables[IK_TRACE].cols[TF_TIMESTAMP].cclass == CC_TIMESTAMPTZ)
-				merge_value(te, TF_TIMESTAMP, FIRST_PLACEHOLDER, ev->ph_ts, ev->tiebreak,
-							TimestampTzGetDatum(ev->ph_ts));
-		}
-		ev->applied = true;
-		if (e->existed)
-		{
-			ev->status = 200;
-			ev->message = (kind == IK_TRACE) ? "merged into the existing trace" :
-				"merged into the existing observation";
-		}
-		else if (e->first_event < 0)
-		{
-			e->first_event = ev->idx;
-			ev->status = 201;
-			ev->message = (kind == IK_TRACE) ? "created the trace" : "created the observation";
-		}
-		else
-		{
-			ev->status = 200;
-			ev->message = psprintf("merged into the %s created by element %d",
-								   kind == IK_TRACE ? "trace" : "observation", e->first_event);
-		}
+		merge_event(t, ev, kind, e, ents, nents);
+		set_merged_status(ev, kind, e);
 	}
+}
+
+/*
+ * Apply parsed events: the one merge routine.  Sets status and message of
+ * every event that does not have one yet.
+ */
+void
+ingest_apply(IngestTarget *t, IngestEvent *events, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Entity	   *ents;
+	Entity	  **order;
+	int			nents;
+	int			i;
+
+	/*
+	 * Each entity is read after its lock is taken, which shows the writes of
+	 * the batch that held the lock before only with a fresh snapshot.
+	 */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("swisper ingestion must run at isolation level READ COMMITTED"),
+				 errdetail("Merging reads each entity after locking it, which needs a snapshot per statement."),
+				 errhint("Call it outside REPEATABLE READ and SERIALIZABLE transactions.")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(cxt);
+	ingest_target_prepare_plans(t);
+
+	check_projects(t, events, n);
+	check_batch_duplicates(events, n);
+	ents = build_entities(events, n, &nents);
+	order = lock_entities(ents, nents);
+	read_entities(t, ents, nents);
+	merge_events(t, events, n, ents, nents);
 
 	/* write: traces before observations (foreign key), then the state */
 	write_rows(t, IK_TRACE, order, nents);

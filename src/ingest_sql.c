@@ -11,12 +11,10 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
-#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 #include "ingest.h"
@@ -26,57 +24,63 @@ PG_FUNCTION_INFO_V1(ingest_create_trace);
 PG_FUNCTION_INFO_V1(ingest_create_observation);
 PG_FUNCTION_INFO_V1(ingest_update_observation);
 
+/* The arguments of parse_all. */
+typedef struct ParseCall
+{
+	IngestTarget *t;
+	JsonbContainer *arr;
+	int			n;
+	const char *project;
+	IngestEvent *events;
+} ParseCall;
+
+/*
+ * Parse every element of the call's array.  A large batch takes seconds
+ * here: a cancel or statement timeout must stop it between elements.
+ */
+static void
+parse_all(void *arg)
+{
+	ParseCall  *c = (ParseCall *) arg;
+	int			i;
+
+	for (i = 0; i < c->n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		ingest_parse_element(c->t, getIthJsonbValueFromContainer(c->arr, i), i, c->project,
+							 &c->events[i]);
+	}
+}
+
 /*
  * Parse every element.  When a target column has a type whose input
  * function may raise an error (a type the converters do not know, such as
  * swisper.external_id), the whole pass runs in one subtransaction; only if
- * that fails does it run again converting each such value in its own
- * subtransaction, so that the bad value becomes a 400 for its element.
+ * bad input makes that fail does it run again converting each such value
+ * in its own subtransaction, so that the bad value becomes a 400 for its
+ * element.  Any other error (a cancel, a timeout) ends the call.
  */
 static void
 parse_elements(IngestTarget *t, JsonbContainer *arr, int n, const char *project,
 			   IngestEvent *events)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool failed = false;
-	int			i;
+	ParseCall	call = {t, arr, n, project, events};
+	ErrorData  *edata;
 
 	if (!t->has_other)
 	{
-		for (i = 0; i < n; i++)
-			ingest_parse_element(t, getIthJsonbValueFromContainer(arr, i), i, project, &events[i]);
+		parse_all(&call);
 		return;
 	}
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		for (i = 0; i < n; i++)
-			ingest_parse_element(t, getIthJsonbValueFromContainer(arr, i), i, project, &events[i]);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(oldcxt);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		failed = true;
-	}
-	PG_END_TRY();
-	if (!failed)
+	edata = ingest_try_subxact(parse_all, &call);
+	if (edata == NULL)
 		return;
+	FreeErrorData(edata);
 
 	ingest_careful_conversion = true;
 	PG_TRY();
 	{
-		for (i = 0; i < n; i++)
-			ingest_parse_element(t, getIthJsonbValueFromContainer(arr, i), i, project, &events[i]);
+		parse_all(&call);
 	}
 	PG_FINALLY();
 	{
@@ -99,6 +103,7 @@ emit_results(FunctionCallInfo fcinfo, IngestEvent *events, int n)
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = Int32GetDatum(events[i].idx);
 		if (events[i].event_id)
 			values[1] = CStringGetTextDatum(events[i].event_id);

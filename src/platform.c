@@ -40,10 +40,14 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "platform.h"
 #include "swisper_ext.h"
+
+char	   *platform_schema = NULL;
 
 static const char *const platform_relnames[PLATFORM_NRELS] = {
 	"projects", "traces", "observations"
@@ -58,6 +62,53 @@ static bool platform_callback_registered = false;
 /* The saved look-up plans of projects, [0] plain and [1] FOR KEY SHARE. */
 static SPIPlanPtr lookup_plans[2];
 static uint64 lookup_plans_generation = 0;
+
+/*
+ * platform_init: see platform.h.
+ */
+void
+platform_init(void)
+{
+	DefineCustomStringVariable("swisper.table_schema",
+							   "Schema that holds the observability tables (projects, traces, observations).",
+							   "CREATE EXTENSION and swisper.fix_user_id() migrate the tables of this schema, "
+							   "and the ingestion functions write into them.",
+							   &platform_schema,
+							   "public",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+}
+
+/*
+ * Is relid a table (plain or partitioned)?  The extension reads and writes
+ * the platform's tables with elevated rights (SECURITY DEFINER, the
+ * worker's superuser): a view in their place would run its functions with
+ * those rights, so every look-up of them checks this.
+ */
+static bool
+platform_is_table(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+
+	return relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE;
+}
+
+/*
+ * platform_rel_owner: see platform.h.
+ */
+Oid
+platform_rel_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
 
 /*
  * Relcache callback: a table whose description is cached changed.
@@ -107,8 +158,8 @@ platform_describe(PlatformTable *tab, const char *schema)
 	tab->schema = pstrdup(schema);
 	tab->tupdesc = CreateTupleDescCopyConstr(RelationGetDescr(rel));
 	MemoryContextSwitchTo(old);
-	tab->owner = rel->rd_rel->relowner;
 	relation_close(rel, NoLock);
+	tab->owner = platform_rel_owner(tab->relid);
 
 	id = platform_column(tab, "id");
 	tab->id_attnum = id ? id->attnum : InvalidAttrNumber;
@@ -122,7 +173,7 @@ platform_describe(PlatformTable *tab, const char *schema)
 PlatformTable *
 platform_table(PlatformRel which, LOCKMODE lockmode, PlatformProblem *problem)
 {
-	const char *schema = swisper_table_schema ? swisper_table_schema : "public";
+	const char *schema = platform_schema ? platform_schema : "public";
 	const char *relname = platform_relnames[which];
 	PlatformTable *tab = &platform_tables[which];
 	Oid			nsp;
@@ -159,7 +210,7 @@ platform_table(PlatformRel which, LOCKMODE lockmode, PlatformProblem *problem)
 									psprintf("relation \"%s.%s\" does not exist", schema, relname),
 									pstrdup("Set swisper.table_schema to the schema that holds the observability tables, "
 											"or create them (swisper.create_missing_tables() creates the platform's shape)."));
-		if (!swisper_is_table(relid))
+		if (!platform_is_table(relid))
 			return platform_problem(problem, ERRCODE_WRONG_OBJECT_TYPE,
 									psprintf("\"%s.%s\" is not a table", schema, relname),
 									pstrdup("swisper_ext reads it with elevated rights, so only a table is accepted in its place."));
@@ -209,23 +260,6 @@ platform_column(PlatformTable *tab, const char *colname)
 			return att;
 	}
 	return NULL;
-}
-
-/*
- * platform_required_column: see platform.h.
- */
-Form_pg_attribute
-platform_required_column(PlatformTable *tab, const char *colname, const char *needed_for)
-{
-	Form_pg_attribute att = platform_column(tab, colname);
-
-	if (att == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s.%s\" does not exist",
-						colname, tab->schema, tab->relname),
-				 errdetail("%s needs it.", needed_for)));
-	return att;
 }
 
 /*

@@ -38,6 +38,19 @@
 #include "datatype/timestamp.h"
 #include "storage/lockdefs.h"
 
+/* swisper.table_schema: the schema of the platform's tables. */
+extern char *platform_schema;
+
+/* Set-up, called from _PG_init: swisper.table_schema. */
+extern void platform_init(void);
+
+/*
+ * The owner of a relation: whom the extension runs the relation's own code
+ * (casts, triggers, constraints, policies) as, in a security-restricted
+ * operation, and whom its own table's fallback writes run as.
+ */
+extern Oid	platform_rel_owner(Oid relid);
+
 typedef enum PlatformRel
 {
 	PLATFORM_PROJECTS,
@@ -93,10 +106,6 @@ extern PlatformTable *platform_table(PlatformRel which, LOCKMODE lockmode,
 
 /* The attribute named colname, or NULL when the table lacks it. */
 extern Form_pg_attribute platform_column(PlatformTable *tab, const char *colname);
-
-/* Raise undefined_column unless the table has colname; returns it. */
-extern Form_pg_attribute platform_required_column(PlatformTable *tab, const char *colname,
-												  const char *needed_for);
 
 /*
  * A valid, immediate, non-partial unique btree index of a plain table whose

@@ -4,15 +4,17 @@
  *	  The background worker that publishes project connection status.
  *
  * One worker per server, connected to the database named by swisper.database.
+ * _PG_init calls worker_init(), which defines its settings and registers it.
  * Every swisper.check_interval it runs one tick, in one transaction:
  *
  *	1. nothing happens until the extension exists in that database and the
- *	   server is out of recovery (as pg_cron does); the tables are looked up
- *	   by name and locked every tick, nothing is cached across transactions,
- *	   so DROP EXTENSION / CREATE EXTENSION and re-created tables are fine;
- *	2. it copies the shared registry, reads every project that is not
- *	   soft-deleted with its row of swisper.project_connection, and
- *	   classifies it (heartbeat_classify);
+ *	   server is out of recovery (as pg_cron does); projects (platform.c) and
+ *	   swisper.project_connection are looked up by name and locked every tick,
+ *	   so DROP EXTENSION / CREATE EXTENSION and re-created tables are fine; a
+ *	   projects table it cannot serve is reported once, not every tick;
+ *	2. it copies the shared registry, reads the status table and then every
+ *	   project that is not soft-deleted (as the owner of projects), and
+ *	   classifies each (heartbeat_classify);
  *	3. in one statement it upserts the rows whose status changed and the rows
  *	   whose last_seen or metadata moved since the previous tick (so at most
  *	   one tick of liveness is lost in a crash, and after a restart each status
@@ -45,6 +47,9 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
 #include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -59,6 +64,7 @@
 
 #include "swisper_ext.h"
 #include "heartbeat.h"
+#include "worker.h"
 #include "platform.h"
 #include "project_status.h"
 
@@ -67,8 +73,7 @@
 #define WORKER_UPSERT_ARGS		10
 #define HEARTBEAT_NOTIFY_MAX_ID	1024
 
-char	   *heartbeat_worker_database = NULL;
-int			heartbeat_check_interval_ms = 1000;
+int			worker_check_interval_ms = 1000;
 
 /* The problem with the projects table last reported, or NULL. */
 static char *worker_problem = NULL;
@@ -116,41 +121,76 @@ static void notify_change(const char *project_id, HeartbeatStatus status, const 
 						  const char *sdk_version, TimestampTz now);
 
 /*
- * Define the worker's settings.  swisper.check_interval exists in every
- * backend (health() reports it); swisper.database only when preloading.
+ * The worker's running state in shared memory, for health().
+ */
+typedef struct WorkerSharedState
+{
+	slock_t		mutex;			/* protects everything below */
+	int			pid;			/* 0 when the worker is not running */
+	TimestampTz started_at;
+	TimestampTz last_loop;
+} WorkerSharedState;
+
+static WorkerSharedState *worker_shared = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/*
+ * shmem_request_hook: reserve the worker's state.
+ */
+static void
+worker_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(WorkerSharedState)));
+}
+
+/*
+ * shmem_startup_hook: create or attach to the worker's state.
+ */
+static void
+worker_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	worker_shared = ShmemInitStruct("swisper worker state", sizeof(WorkerSharedState), &found);
+	if (!found)
+	{
+		memset(worker_shared, 0, sizeof(WorkerSharedState));
+		SpinLockInit(&worker_shared->mutex);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * worker_init: see worker.h.  swisper.check_interval exists in every
+ * backend (health() reports it); the registration and the shared state
+ * only when preloading.
  */
 void
-heartbeat_worker_define_settings(void)
+worker_init(bool preloading)
 {
+	BackgroundWorker worker;
+
 	DefineCustomIntVariable("swisper.check_interval",
 							"Time between two ticks of the heartbeat worker.",
 							"Each tick classifies every project and publishes the changes.",
-							&heartbeat_check_interval_ms,
+							&worker_check_interval_ms,
 							1000, 10, 3600000,
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
-
-	if (!process_shared_preload_libraries_in_progress)
+	if (!preloading)
 		return;
 
-	DefineCustomStringVariable("swisper.database",
-							   "Database the heartbeat worker serves.",
-							   "The database where CREATE EXTENSION swisper_ext was run.",
-							   &heartbeat_worker_database,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   GUC_SUPERUSER_ONLY,
-							   NULL, NULL, NULL);
-}
-
-/*
- * Register the worker; called from _PG_init while preloading.
- */
-void
-heartbeat_worker_register(void)
-{
-	BackgroundWorker worker;
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = worker_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = worker_shmem_startup;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -166,12 +206,58 @@ heartbeat_worker_register(void)
 }
 
 /*
+ * The worker announces itself (running) or leaves (not running).
+ */
+static void
+worker_set_running(bool running)
+{
+	if (worker_shared == NULL)
+		return;
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->pid = running ? MyProcPid : 0;
+	worker_shared->started_at = running ? GetCurrentTimestamp() : 0;
+	worker_shared->last_loop = 0;
+	SpinLockRelease(&worker_shared->mutex);
+}
+
+/*
+ * The worker records the end of a loop.
+ */
+static void
+worker_set_loop_time(TimestampTz when)
+{
+	if (worker_shared == NULL)
+		return;
+	SpinLockAcquire(&worker_shared->mutex);
+	worker_shared->last_loop = when;
+	SpinLockRelease(&worker_shared->mutex);
+}
+
+/*
+ * worker_state: see worker.h.
+ */
+bool
+worker_state(int *pid, TimestampTz *started_at, TimestampTz *last_loop)
+{
+	*pid = 0;
+	*started_at = *last_loop = 0;
+	if (worker_shared == NULL)
+		return false;
+	SpinLockAcquire(&worker_shared->mutex);
+	*pid = worker_shared->pid;
+	*started_at = worker_shared->started_at;
+	*last_loop = worker_shared->last_loop;
+	SpinLockRelease(&worker_shared->mutex);
+	return *pid != 0;
+}
+
+/*
  * on-exit callback: the worker is no longer running.
  */
 static void
 worker_detach(int code, Datum arg)
 {
-	heartbeat_worker_set_running(false, InvalidOid);
+	worker_set_running(false);
 }
 
 /*
@@ -186,7 +272,7 @@ heartbeat_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnection(heartbeat_worker_database, NULL, 0);
+	BackgroundWorkerInitializeConnection(heartbeat_database, NULL, 0);
 	pgstat_report_appname(WORKER_NAME);
 
 	/*
@@ -196,11 +282,11 @@ heartbeat_worker_main(Datum main_arg)
 	 */
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
-	heartbeat_worker_set_running(true, MyDatabaseId);
+	worker_set_running(true);
 	before_shmem_exit(worker_detach, (Datum) 0);
 
 	ereport(LOG,
-			(errmsg("%s started in database \"%s\"", WORKER_NAME, heartbeat_worker_database)));
+			(errmsg("%s started in database \"%s\"", WORKER_NAME, heartbeat_database)));
 
 	loop_context = AllocSetContextCreate(TopMemoryContext, "swisper heartbeat tick",
 										 ALLOCSET_DEFAULT_SIZES);
@@ -209,7 +295,7 @@ heartbeat_worker_main(Datum main_arg)
 	{
 		bool		ok;
 
-		CHECK_FOR_INTERRUPTS();
+		/* interrupts are served in worker_tick_guarded, which catches their ERROR */
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -217,12 +303,12 @@ heartbeat_worker_main(Datum main_arg)
 		}
 
 		ok = worker_tick_guarded(loop_context);
-		heartbeat_worker_set_loop_time(GetCurrentTimestamp());
+		worker_set_loop_time(GetCurrentTimestamp());
 
 		if (ShutdownRequestPending)
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 ok ? heartbeat_check_interval_ms : Max(heartbeat_check_interval_ms,
+						 ok ? worker_check_interval_ms : Max(worker_check_interval_ms,
 																WORKER_ERROR_DELAY_MS),
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
@@ -238,27 +324,52 @@ heartbeat_worker_main(Datum main_arg)
 
 /*
  * Run one tick; an ERROR is logged and rolled back.  Returns false after an
- * error.
+ * error, so that the next tick waits WORKER_ERROR_DELAY_MS.
+ *
+ * Interrupts are served only in here: an ERROR raised outside PG_TRY would
+ * end the process.  A cancel (pg_cancel_backend) abandons the tick, not the
+ * process, as autovacuum treats a cancel of its work on one table: it is
+ * logged as such, and the next tick comes after the usual interval, not
+ * after WORKER_ERROR_DELAY_MS.  A cancel that arrived between ticks has
+ * nothing to cancel and is dropped.
  */
 static bool
 worker_tick_guarded(MemoryContext loop_context)
 {
 	volatile bool ok = true;
 
+	if (QueryCancelPending)
+	{
+		QueryCancelPending = false;
+		ereport(LOG,
+				(errmsg("%s ignored a cancel request: no tick was running", WORKER_NAME)));
+	}
+
 	MemoryContextSwitchTo(loop_context);
 	PG_TRY();
 	{
+		CHECK_FOR_INTERRUPTS();
 		worker_tick();
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
 		HOLD_INTERRUPTS();
-		EmitErrorReport();
+		MemoryContextSwitchTo(loop_context);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
+			EmitErrorReport();
 		AbortOutOfAnyTransaction();
 		FlushErrorState();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ereport(LOG,
+					(errmsg("%s tick cancelled: %s", WORKER_NAME, edata->message),
+					 errdetail("The tick was rolled back; the worker carries on with the next one.")));
+		else
+			ok = false;
 		RESUME_INTERRUPTS();
 		pgstat_report_activity(STATE_IDLE, NULL);
-		ok = false;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(TopMemoryContext);
@@ -377,9 +488,11 @@ worker_tick(void)
 
 	/*
 	 * What the copy held is in the table now: those entries may be evicted;
-	 * the valid projects among them may skip heartbeat()'s check.
+	 * the valid projects among them may skip heartbeat()'s check, for two
+	 * intervals and a second, so that a stalled worker stops it.
 	 */
-	heartbeat_registry_mark_tick(MyDatabaseId, snap, nsnap);
+	heartbeat_registry_mark_tick(MyDatabaseId, snap, nsnap,
+								 (int64) worker_check_interval_ms * 2000 + USECS_PER_SEC);
 
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
