@@ -245,7 +245,9 @@ COMMENT ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) IS
 -- swisper.fix_user_id(): make traces.user_id what the platform needs.
 --
 -- 1. every foreign key on traces whose columns include user_id is dropped,
---    whatever its name and whatever it references;
+--    whatever its name and whatever it references; on a plain table a
+--    placeholder CHECK (true) NO INHERIT NOT VALID takes its name (see
+--    below);
 -- 2. user_id becomes nullable;
 -- 3. user_id becomes swisper.external_id: every value converts (uuids in
 --    their standard layout become lower-case; every other value is kept
@@ -274,6 +276,7 @@ DECLARE
 	respelled	bigint;
 	idx_name	text;
 	alter_error text;
+	fk_note		text;
 	locked		boolean := false;
 BEGIN
 	tbl := @extschema@.traces_table();
@@ -344,12 +347,27 @@ BEGIN
 	-- its own besides the copies of the parent's (which go with the
 	-- parent's constraint, conparentid <> 0).  A partition's column may have
 	-- another attnum, so it is matched by name.
+	--
+	-- The application's migration tool may drop the same foreign key by its
+	-- name later, without IF EXISTS (the platform's migration c85a4ae4ef21
+	-- runs ALTER TABLE traces DROP CONSTRAINT fk_traces_user), and would
+	-- then fail on a database where this function dropped it first; so would
+	-- the downgrade of the migration that created it.  A constraint of the
+	-- same name that checks nothing stands in for it: CHECK (true), NOT VALID
+	-- so that adding it reads no row, NO INHERIT so that an inheritance
+	-- child neither gets it nor must have it, with a comment that says what
+	-- it is and which foreign key it replaces.  A partitioned table gets
+	-- none: there a CHECK constraint cannot be NO INHERIT, every partition
+	-- would get it, and ATTACH PARTITION would refuse every table without
+	-- it.
 	FOR fk IN
-		SELECT c.conrelid::pg_catalog.regclass AS rel, c.conname, c.confrelid::pg_catalog.regclass AS target
+		SELECT c.conrelid::pg_catalog.regclass AS rel, c.conname, c.confrelid::pg_catalog.regclass AS target,
+			   pg_catalog.pg_get_constraintdef(c.oid) AS def, r.relkind
 		  FROM (SELECT tbl::pg_catalog.regclass AS relid, 0 AS level
 				UNION	-- pg_partition_tree() has no row for a plain table
 				SELECT t.relid, t.level FROM pg_catalog.pg_partition_tree(tbl) t) p
 		  JOIN pg_catalog.pg_constraint c ON c.conrelid = p.relid
+		  JOIN pg_catalog.pg_class r ON r.oid = c.conrelid
 		  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attname = 'user_id'
 		 WHERE c.contype = 'f' AND a.attnum = ANY (c.conkey) AND c.conparentid = 0
 		 ORDER BY p.level, c.conrelid::pg_catalog.regclass::pg_catalog.text, c.conname
@@ -361,7 +379,21 @@ BEGIN
 		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.rel, fk.conname);
 		action := 'constraint dropped';
 		detail := format('foreign key %I on %s referencing %s', fk.conname, fk.rel, fk.target);
-		RAISE NOTICE 'swisper_ext: dropped foreign key % on %(user_id), which referenced %', quote_ident(fk.conname), fk.rel, fk.target;
+		IF fk.relkind = 'r' THEN
+			EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (true) NO INHERIT NOT VALID', fk.rel, fk.conname);
+			EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', fk.conname, fk.rel,
+						   format('Placeholder left by swisper.fix_user_id() for the foreign key of this name, which it dropped (%s). '
+								  'It checks nothing. It is here so that a migration that drops that foreign key by name still finds it; '
+								  'it may be dropped.', fk.def));
+			detail := detail || '; a placeholder CHECK (true) keeps its name';
+			fk_note := format('A constraint %I CHECK (true) NO INHERIT NOT VALID, which checks nothing, stands in for it, '
+							  'so that a migration that drops the foreign key by name still finds it.', fk.conname);
+		ELSE
+			fk_note := format('%s is partitioned, so no placeholder constraint of the same name is left: '
+							  'every partition would get it, and ATTACH PARTITION would require it.', fk.rel);
+		END IF;
+		RAISE NOTICE 'swisper_ext: dropped foreign key % on %(user_id), which referenced %', quote_ident(fk.conname), fk.rel, fk.target
+			USING DETAIL = fk_note;
 		RETURN NEXT;
 	END LOOP;
 
@@ -458,7 +490,7 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.fix_user_id() IS
-'Makes traces.user_id (in swisper.observability_schema()) an external identifier: drops every foreign key that includes it, makes it nullable, converts it to swisper.external_id (every value converts; uuids become lower-case), and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
+'Makes traces.user_id (in swisper.observability_schema()) an external identifier: drops every foreign key that includes it (leaving on a plain table a placeholder CHECK (true) NO INHERIT NOT VALID of the same name, so that a migration that drops it by name still finds it), makes it nullable, converts it to swisper.external_id (every value converts; uuids become lower-case), and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
 
 --
 -- swisper.release_user_id(): the way back.  traces.user_id becomes text with
