@@ -7,7 +7,7 @@
 -- (default public).
 
 --
--- swisper.observability_schema(): the schema named by swisper.table_schema.
+-- @extschema@.observability_schema(): the schema named by swisper.table_schema.
 --
 -- current_setting(..., true) is NULL when the library is not loaded and the
 -- setting was never given; the default then applies as it would in C.
@@ -24,11 +24,11 @@ COMMENT ON FUNCTION @extschema@.observability_schema() IS
 'The schema that holds the observability tables (projects, traces, observations): the setting swisper.table_schema, default public';
 
 --
--- swisper.create_missing_tables(): the fixture's tables, on request, for a
+-- @extschema@.create_missing_tables(): the fixture's tables, on request, for a
 -- database that has none yet (a demo, a test, an application that does not
 -- bring its own migrations).  CREATE EXTENSION does not call it: the tables
 -- are the application's, made by its migrations or by a restore.
--- traces.user_id is nullable, indexed, of type swisper.external_id, with no
+-- traces.user_id is nullable, indexed, of type @extschema@.external_id, with no
 -- foreign key.  Existing tables are left alone.
 --
 CREATE FUNCTION @extschema@.create_missing_tables()
@@ -127,10 +127,10 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.create_missing_tables() IS
-'Creates whichever of the observability tables (projects, traces, observations, and the observationtype enum) does not exist yet in swisper.observability_schema(), with user_id of type swisper.external_id; CREATE EXTENSION does not call it; the tables are not members of the extension';
+'Creates whichever of the observability tables (projects, traces, observations, and the observationtype enum) does not exist yet in @extschema@.observability_schema(), with user_id of type @extschema@.external_id; CREATE EXTENSION does not call it; the tables are not members of the extension';
 
 --
--- swisper.disown(classid, objid): while CREATE EXTENSION runs, every object
+-- @extschema@.disown(classid, objid): while CREATE EXTENSION runs, every object
 -- created becomes a member of the extension, and DROP EXTENSION would drop
 -- it.  The application's tables and types must outlive the extension, so
 -- they are taken out.  An object that is not a member is left alone.
@@ -158,7 +158,7 @@ COMMENT ON FUNCTION @extschema@.disown(regclass, oid) IS
 'Takes an application table (pg_class) or type (pg_type) out of the extension, so that DROP EXTENSION leaves it in place';
 
 --
--- swisper.traces_table(): the traces table that the user_id functions work
+-- @extschema@.traces_table(): the traces table that the user_id functions work
 -- on, or an error that names what is wrong with it.
 --
 CREATE FUNCTION @extschema@.traces_table()
@@ -189,10 +189,10 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.traces_table() IS
-'The traces table in swisper.observability_schema(), or an error when it is missing or not a table';
+'The traces table in @extschema@.observability_schema(), or an error when it is missing or not a table';
 
 --
--- swisper.refuse_owner_checks(): changing the type of traces.user_id makes
+-- @extschema@.refuse_owner_checks(): changing the type of traces.user_id makes
 -- PostgreSQL re-check every CHECK constraint over the column, as the user
 -- who runs ALTER TABLE: a superuser, here.  A constraint that calls the
 -- table owner's own functions or operators would run them with those
@@ -242,14 +242,14 @@ COMMENT ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) IS
 'Raises insufficient_privilege when a CHECK constraint over traces.user_id calls functions or operators that are not built in, so that a type change would run the table owner''s code with the caller''s rights';
 
 --
--- swisper.fix_user_id(): make traces.user_id what the platform needs.
+-- @extschema@.fix_user_id(): make traces.user_id what the platform needs.
 --
 -- 1. every foreign key on traces whose columns include user_id is dropped,
 --    whatever its name and whatever it references; on a plain table a
 --    placeholder CHECK (true) NO INHERIT NOT VALID takes its name (see
 --    below);
 -- 2. user_id becomes nullable;
--- 3. user_id becomes swisper.external_id: every value converts (uuids in
+-- 3. user_id becomes @extschema@.external_id: every value converts (uuids in
 --    their standard layout become lower-case; every other value is kept
 --    byte for byte); the indexes on it are rebuilt, none is lost;
 -- 4. there is an index that leads with user_id: an existing one (single
@@ -304,7 +304,7 @@ BEGIN
 	IF col.typ <> ext_type THEN
 		EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
 		locked := true;
-		PERFORM @extschema@.refuse_owner_checks(tbl, 'convert user_id to swisper.external_id');
+		PERFORM @extschema@.refuse_owner_checks(tbl, 'convert user_id to @extschema@.external_id');
 
 		-- What the type change cannot carry over: a view over the column,
 		-- and an index on it with an operator class of text (or uuid) only.
@@ -317,10 +317,10 @@ BEGIN
 		   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
 		   AND d.refobjid = tbl AND d.refobjsubid = col.attnum AND r.ev_class <> tbl;
 		IF idx_name IS NOT NULL THEN
-			RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: used by view %', tbl::text, idx_name
+			RAISE EXCEPTION 'cannot convert %.user_id to @extschema@.external_id: used by view %', tbl::text, idx_name
 				USING ERRCODE = 'dependent_objects_still_exist',
 					  DETAIL = 'A view fixes the type of the columns it reads; nothing has been changed.',
-					  HINT = 'Drop the view, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create it again (add ::text where it needs text).';
+					  HINT = 'Drop the view, run CREATE EXTENSION swisper_ext (or @extschema@.fix_user_id()), then create it again (add ::text where it needs text).';
 		END IF;
 		SELECT string_agg(format('%s (%s)', i.indexrelid::pg_catalog.regclass, oc.opcname), ', ')
 		  INTO idx_name
@@ -329,10 +329,10 @@ BEGIN
 		  JOIN pg_catalog.pg_opclass oc ON oc.oid = (i.indclass::pg_catalog.oid[])[k.n]
 		 WHERE i.indrelid = tbl AND (i.indkey::pg_catalog.int2[])[k.n] = col.attnum AND NOT oc.opcdefault;
 		IF idx_name IS NOT NULL THEN
-			RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: index % uses an operator class of its present type', tbl::text, idx_name
+			RAISE EXCEPTION 'cannot convert %.user_id to @extschema@.external_id: index % uses an operator class of its present type', tbl::text, idx_name
 				USING ERRCODE = 'feature_not_supported',
-					  DETAIL = 'swisper.external_id has only its default btree and hash operator classes; nothing has been changed.',
-					  HINT = 'Drop the index, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create it again without the operator class.';
+					  DETAIL = '@extschema@.external_id has only its default btree and hash operator classes; nothing has been changed.',
+					  HINT = 'Drop the index, run CREATE EXTENSION swisper_ext (or @extschema@.fix_user_id()), then create it again without the operator class.';
 		END IF;
 		-- Every text is an external id, so every value converts; only
 		-- uuids in another spelling come back different (lower-case).
@@ -382,7 +382,7 @@ BEGIN
 		IF fk.relkind = 'r' THEN
 			EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (true) NO INHERIT NOT VALID', fk.rel, fk.conname);
 			EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', fk.conname, fk.rel,
-						   format('Placeholder left by swisper.fix_user_id() for the foreign key of this name, which it dropped (%s). '
+						   format('Placeholder left by @extschema@.fix_user_id() for the foreign key of this name, which it dropped (%s). '
 								  'It checks nothing. It is here so that a migration that drops that foreign key by name still finds it; '
 								  'it may be dropped.', fk.def));
 			detail := detail || '; a placeholder CHECK (true) keeps its name';
@@ -440,14 +440,14 @@ BEGIN
 				IF idx_name IS NULL THEN
 					RAISE;
 				END IF;
-				RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: an expression over it in % does not apply to the new type', tbl::text, idx_name
+				RAISE EXCEPTION 'cannot convert %.user_id to @extschema@.external_id: an expression over it in % does not apply to the new type', tbl::text, idx_name
 					USING ERRCODE = 'dependent_objects_still_exist',
-						  DETAIL = format('PostgreSQL re-parses them for swisper.external_id and reports: %s. Nothing has been changed.', alter_error),
-						  HINT = 'Drop them, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create them again over user_id::text, e.g. lower(user_id::text).';
+						  DETAIL = format('PostgreSQL re-parses them for @extschema@.external_id and reports: %s. Nothing has been changed.', alter_error),
+						  HINT = 'Drop them, run CREATE EXTENSION swisper_ext (or @extschema@.fix_user_id()), then create them again over user_id::text, e.g. lower(user_id::text).';
 		END;
 		action := 'column changed';
-		detail := format('%s.user_id changed from %s to swisper.external_id', tbl, col.typ);
-		RAISE NOTICE 'swisper_ext: %.user_id changed from % to swisper.external_id; its indexes were rebuilt', tbl, col.typ;
+		detail := format('%s.user_id changed from %s to @extschema@.external_id', tbl, col.typ);
+		RAISE NOTICE 'swisper_ext: %.user_id changed from % to @extschema@.external_id; its indexes were rebuilt', tbl, col.typ;
 		RETURN NEXT;
 		IF respelled > 0 THEN
 			action := 'values canonicalized';
@@ -490,11 +490,11 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.fix_user_id() IS
-'Makes traces.user_id (in swisper.observability_schema()) an external identifier: drops every foreign key that includes it (leaving on a plain table a placeholder CHECK (true) NO INHERIT NOT VALID of the same name, so that a migration that drops it by name still finds it), makes it nullable, converts it to swisper.external_id (every value converts; uuids become lower-case), and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
+'Makes traces.user_id (in @extschema@.observability_schema()) an external identifier: drops every foreign key that includes it (leaving on a plain table a placeholder CHECK (true) NO INHERIT NOT VALID of the same name, so that a migration that drops it by name still finds it), makes it nullable, converts it to @extschema@.external_id (every value converts; uuids become lower-case), and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
 
 --
--- swisper.release_user_id(): the way back.  traces.user_id becomes text with
--- every value intact (as swisper.external_id prints it), so that nothing in
+-- @extschema@.release_user_id(): the way back.  traces.user_id becomes text with
+-- every value intact (as @extschema@.external_id prints it), so that nothing in
 -- the application's tables depends on the extension any more and DROP
 -- EXTENSION needs no CASCADE (which would drop the column).  Indexes on the
 -- column are rebuilt, none is lost.
@@ -515,15 +515,15 @@ BEGIN
 		PERFORM @extschema@.refuse_owner_checks(tbl, 'convert user_id back to text');
 		EXECUTE format('ALTER TABLE %s ALTER COLUMN user_id TYPE text USING user_id::text', tbl);
 		action := 'column changed';
-		detail := format('%s.user_id changed from swisper.external_id to text', tbl);
-		RAISE NOTICE 'swisper_ext: %.user_id changed from swisper.external_id to text; its indexes were rebuilt', tbl;
+		detail := format('%s.user_id changed from @extschema@.external_id to text', tbl);
+		RAISE NOTICE 'swisper_ext: %.user_id changed from @extschema@.external_id to text; its indexes were rebuilt', tbl;
 		RETURN NEXT;
 	END IF;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.release_user_id() IS
-'Turns traces.user_id (in swisper.observability_schema()) back into text with every value intact, so that DROP EXTENSION swisper_ext needs no CASCADE';
+'Turns traces.user_id (in @extschema@.observability_schema()) back into text with every value intact, so that DROP EXTENSION swisper_ext needs no CASCADE';
 
 REVOKE ALL ON FUNCTION @extschema@.create_missing_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.disown(regclass, oid) FROM PUBLIC;
@@ -542,7 +542,7 @@ REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 -- traces already exists", and a dump of schema public restored after
 -- CREATE EXTENSION fails on every CREATE TABLE, then copies observations
 -- before traces into the install's foreign key and loses them.
--- swisper.create_missing_tables() makes them on request.  When there is no
+-- @extschema@.create_missing_tables() makes them on request.  When there is no
 -- traces table yet, the NOTICE says what to run once there is one.
 --
 -- CREATE EXTENSION raises client_min_messages to WARNING while the script
@@ -559,9 +559,9 @@ BEGIN
 		PERFORM @extschema@.fix_user_id();
 	ELSE
 		RAISE NOTICE 'swisper_ext: there is no table %.traces yet; no table was created or changed', s
-			USING HINT = 'After the application''s migrations have created it, run SELECT * FROM swisper.fix_user_id() once '
+			USING HINT = 'After the application''s migrations have created it, run SELECT * FROM @extschema@.fix_user_id() once '
 						 || '(a traces table restored from a dump made with the extension needs nothing). '
-						 || 'To create the tables now instead, run SELECT swisper.create_missing_tables().';
+						 || 'To create the tables now instead, run SELECT @extschema@.create_missing_tables().';
 	END IF;
 END
 $$;

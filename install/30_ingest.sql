@@ -1,4 +1,4 @@
--- Ingestion: swisper.ingest_batch() and the single-event functions
+-- Ingestion: @extschema@.ingest_batch() and the single-event functions
 -- of the HTTP API, written in C (src/ingest_*.c), and the table they
 -- keep in schema swisper: the per-entity merge state, which also records
 -- the events applied to each entity (duplicate detection).
