@@ -186,9 +186,31 @@ SELECT * FROM swisper.ingest_otlp(
                        'scopeSpans', jsonb_build_array(jsonb_build_object('spans', jsonb_build_array(pg_temp.base(403), pg_temp.base(404) - 'parentSpanId'))))))::text);
 SELECT count(*) AS stored FROM observations WHERE id IN ('0000000000000191', '0000000000000192', '0000000000000193', '0000000000000194');
 
+-- \u0000, which text and jsonb cannot hold (and LLM output does), fails
+-- nothing: in a span's attribute, in a resource's attribute (in the meta
+-- of each of its spans), in a key; it is stored as U+FFFD and the rows of
+-- the spans that held one say so.  An escaped backslash followed by
+-- "u0000" is no NUL, and is kept.
+SELECT * FROM swisper.ingest_otlp(replace(
+  jsonb_build_object('resourceSpans', jsonb_build_array(
+    jsonb_build_object('scopeSpans', jsonb_build_array(jsonb_build_object('spans', jsonb_build_array(
+      pg_temp.attr(501, 'gen_ai.completion', '{"stringValue": "tool said: NUL-HERE-end"}'),
+      pg_temp.base(502),
+      pg_temp.attr(503, 'not.a.nul', '{"stringValue": "a backslash: \\u0000"}'),
+      pg_temp.attr(504, 'key NUL-HERE', '{"boolValue": true}'))))),
+    jsonb_build_object('resource', '{"attributes": [{"key": "service.name", "value": {"stringValue": "svc NUL-HERE"}}]}'::jsonb,
+                       'scopeSpans', jsonb_build_array(jsonb_build_object('spans', jsonb_build_array(pg_temp.base(505), pg_temp.base(506))))),
+    jsonb_build_object('scopeSpans', jsonb_build_array(jsonb_build_object('spans', jsonb_build_array(pg_temp.base(507)))))))::text,
+  'NUL-HERE', '\u0000'), '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c');
+SELECT id, replace(output::text, U&'\FFFD', '<U+FFFD>') AS output,
+       replace((meta -> 'attributes')::text, U&'\FFFD', '<U+FFFD>') AS attributes,
+       replace((meta -> 'resource')::text, U&'\FFFD', '<U+FFFD>') AS resource FROM observations
+WHERE id IN ('00000000000001f5', '00000000000001f6', '00000000000001f7', '00000000000001f8', '00000000000001f9', '00000000000001fb')
+ORDER BY id;
+
 -- Whole-call errors, each with its SQLSTATE: text that is not JSON (with
--- the byte offset), JSON that is not a request, \u0000, nesting beyond
--- 10,000 levels.  NULL, {} and no spans give no rows.
+-- the byte offset), JSON that is not a request, nesting beyond 10,000
+-- levels.  NULL, {} and no spans give no rows.
 CREATE FUNCTION pg_temp.try(request text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM * FROM swisper.ingest_otlp(request, '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c');
@@ -203,7 +225,7 @@ FROM (VALUES ('empty', ''),
              ('trailing garbage', '{"resourceSpans": []} x'),
              ('a bad escape', '{"resourceSpans": [], "x": "\q"}'),
              ('a lone surrogate', '{"resourceSpans": [], "x": "\ud800"}'),
-             ('\u0000', '{"resourceSpans": [], "x": "\u0000"}'),
+             ('\u0000 outside the spans: no error', '{"resourceSpans": [], "x": "\u0000"}'),
              ('an array', '[]'),
              ('a string', '"resourceSpans"'),
              ('resourceSpans an object', '{"resourceSpans": {}}'),

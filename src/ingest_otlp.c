@@ -255,7 +255,30 @@ typedef struct OtlpRow
 	char	   *span_id;		/* NULL when the span has no valid spanId */
 	IngestEvent *obs;			/* its observation event, or its rejection */
 	IngestEvent *trace;			/* the trace event of a root span, or NULL */
+	bool		nul;			/* a \u0000 of its JSON was replaced */
 } OtlpRow;
+
+/*
+ * Where a \u0000 of the request was: resourceSpans[r].scopeSpans[k].
+ * spans[i], -1 for "every one" (a resource's attribute is in the meta of
+ * all its spans).
+ */
+typedef struct NulPlace
+{
+	int			r;
+	int			k;
+	int			i;
+} NulPlace;
+
+/* The \u0000 of the request (see replace_nuls) and the places they were in. */
+typedef struct NulTrack
+{
+	const int  *offsets;		/* ascending */
+	int			n;
+	int			next;			/* the first not yet placed */
+	NulPlace   *places;
+	int			nplaces;
+} NulTrack;
 
 /* The state of one call. */
 typedef struct OtlpCall
@@ -267,6 +290,7 @@ typedef struct OtlpCall
 	OtlpRow    *rows;
 	int			nevents;
 	IngestEvent *events;
+	NulTrack	nul;			/* the \u0000 the request held */
 } OtlpCall;
 
 
@@ -275,12 +299,25 @@ typedef struct OtlpCall
  * ---------------------------------------------------------------------
  */
 
+/* A span object is at this nesting depth of the request. */
+#define SPAN_DEPTH	7
+
+/* One container on the parser's way down to a span. */
+typedef struct BuildLevel
+{
+	bool		array;
+	const char *key;			/* an object's member being parsed */
+	int			index;			/* an array's element being parsed */
+} BuildLevel;
+
 typedef struct JsonBuild
 {
 	JsonbParseState *ps;
 	JsonbValue *res;
 	JsonLexContext *lex;
 	int			depth;
+	NulTrack   *nul;			/* NULL: nothing to place */
+	BuildLevel	path[SPAN_DEPTH + 1];
 } JsonBuild;
 
 /* Where a parse stopped, for messages. */
@@ -309,7 +346,60 @@ build_push(void *state, JsonbIteratorToken tok)
 				 errmsg("request nests JSON deeper than %d levels, at byte offset %d",
 						OTLP_MAX_JSON_DEPTH, (int) (b->lex->token_start - b->lex->input)),
 				 errdetail("The parser recurses per level; deeper input would exhaust the stack.")));
+	else if (b->depth <= SPAN_DEPTH)
+	{
+		b->path[b->depth].array = (tok == WJB_BEGIN_ARRAY);
+		b->path[b->depth].key = NULL;
+		b->path[b->depth].index = -1;
+	}
 	b->res = pushJsonbValue(&b->ps, tok, NULL);
+}
+
+static void
+build_element_start(void *state, bool isnull)
+{
+	JsonBuild  *b = (JsonBuild *) state;
+
+	if (b->depth <= SPAN_DEPTH)
+		b->path[b->depth].index++;
+}
+
+/*
+ * The element index of the array at depth d when it is the member key of
+ * the object above it (resourceSpans, scopeSpans, spans); else -1.
+ */
+static int
+level_index(JsonBuild *b, int d, const char *key)
+{
+	if (b->depth < d || !b->path[d].array || b->path[d - 1].array ||
+		b->path[d - 1].key == NULL || strcmp(b->path[d - 1].key, key) != 0)
+		return -1;
+	return b->path[d].index;
+}
+
+/*
+ * The string just lexed (a key or a value: it ends before the parser's
+ * previous token ended) held a replaced \u0000 when one's offset is
+ * before that end: note the place it was in.
+ */
+static void
+place_nuls(JsonBuild *b)
+{
+	NulTrack   *nul = b->nul;
+	int			end = (int) (b->lex->prev_token_terminator - b->lex->input);
+	NulPlace   *p;
+
+	if (nul == NULL || nul->next >= nul->n || nul->offsets[nul->next] >= end)
+		return;
+	while (nul->next < nul->n && nul->offsets[nul->next] < end)
+		nul->next++;
+	p = &nul->places[nul->nplaces];
+	p->r = level_index(b, 2, "resourceSpans");
+	p->k = level_index(b, 4, "scopeSpans");
+	p->i = p->k < 0 ? -1 : level_index(b, 6, "spans");
+	/* outside every resource it is in nothing stored */
+	if (p->r >= 0)
+		nul->nplaces++;
 }
 
 static void
@@ -362,6 +452,9 @@ build_field(void *state, char *fname, bool isnull)
 	JsonBuild  *b = (JsonBuild *) state;
 	JsonbValue	v;
 
+	if (b->depth <= SPAN_DEPTH)
+		b->path[b->depth].key = fname;
+	place_nuls(b);
 	string_jsonb_value(fname, &v);
 	b->res = pushJsonbValue(&b->ps, WJB_KEY, &v);
 }
@@ -403,6 +496,7 @@ build_scalar(void *state, char *token, JsonTokenType type)
 	switch (type)
 	{
 		case JSON_TOKEN_STRING:
+			place_nuls(b);
 			string_jsonb_value(token, &v);
 			break;
 		case JSON_TOKEN_NUMBER:
@@ -444,14 +538,17 @@ build_scalar(void *state, char *token, JsonTokenType type)
  * deleted before returning; the jsonb is made in the caller's.
  */
 static Jsonb *
-json_to_jsonb(char *text, int len, JsonFailure *fail)
+json_to_jsonb(char *text, int len, NulTrack *nul, JsonFailure *fail)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	MemoryContext tmp = AllocSetContextCreate(cxt, "swisper otlp parse", ALLOCSET_DEFAULT_SIZES);
-	JsonBuild	b = {NULL, NULL, NULL, 0};
+	JsonBuild	b;
 	JsonSemAction sem = {&b, build_object_start, build_object_end, build_array_start,
-	build_array_end, build_field, NULL, NULL, NULL, build_scalar};
+	build_array_end, build_field, NULL, nul ? build_element_start : NULL, NULL, build_scalar};
 	Jsonb	   *result = NULL;
+
+	memset(&b, 0, sizeof(b));
+	b.nul = nul;
 
 	MemoryContextSwitchTo(tmp);
 	b.lex = makeJsonLexContextCstringLen(text, len, GetDatabaseEncoding(), true);
@@ -461,7 +558,9 @@ json_to_jsonb(char *text, int len, JsonFailure *fail)
 		result = JsonbValueToJsonb(b.res);
 	else
 	{
-		fail->offset = b.lex->token_start ? (int) (b.lex->token_start - b.lex->input) : 0;
+		/* at the end of the input there is no token: the end is where it stopped */
+		fail->offset = (int) ((b.lex->token_start ? b.lex->token_start : b.lex->token_terminator) -
+							  b.lex->input);
 		fail->line = b.lex->line_number;
 		fail->detail = pstrdup(json_errdetail(fail->rc, b.lex));
 	}
@@ -470,22 +569,63 @@ json_to_jsonb(char *text, int len, JsonFailure *fail)
 }
 
 /*
- * The request as a jsonb; text that is not JSON ends the call.
+ * PostgreSQL's text and jsonb cannot hold U+0000, which LLM output and tool
+ * results do contain: a request holding \u0000 would fail as a whole.  Each
+ * \u0000 escape is replaced, in a copy of the text, by \uFFFD (the
+ * replacement character; '?' where the database encoding has none), and
+ * nul->offsets lists where, so that the spans that held one can say so.
+ * The text is returned as it is when it holds none (the usual case, found
+ * with one memmem()).
+ */
+static char *
+replace_nuls(char *text, int len, NulTrack *nul)
+{
+	const char *subst = GetDatabaseEncoding() == PG_UTF8 ? "FFFD" : "003F";
+	bool		in_string = false;
+	int		   *offsets;
+	char	   *copy;
+	int			i;
+
+	memset(nul, 0, sizeof(*nul));
+	if (memmem(text, len, "\\u0000", 6) == NULL)
+		return text;
+	copy = palloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	offsets = palloc(sizeof(int) * (len / 6 + 1));
+	for (i = 0; i < len; i++)
+	{
+		if (copy[i] == '"')
+			in_string = !in_string;
+		else if (in_string && copy[i] == '\\' && i + 1 < len)
+		{
+			/* an escape: \u0000 is replaced; any other is stepped over */
+			if (i + 5 < len && memcmp(copy + i + 1, "u0000", 5) == 0)
+			{
+				memcpy(copy + i + 2, subst, 4);
+				offsets[nul->n++] = i;
+			}
+			i++;
+		}
+	}
+	nul->offsets = offsets;
+	nul->places = palloc(sizeof(NulPlace) * (nul->n + 1));
+	return copy;
+}
+
+/*
+ * The request as a jsonb; text that is not JSON ends the call.  nul gets
+ * the places of the \u0000 it held.
  */
 static Jsonb *
-parse_request(text *request)
+parse_request(text *request, NulTrack *nul)
 {
 	JsonFailure fail;
-	Jsonb	   *jb = json_to_jsonb(VARDATA_ANY(request), VARSIZE_ANY_EXHDR(request), &fail);
+	int			len = VARSIZE_ANY_EXHDR(request);
+	Jsonb	   *jb = json_to_jsonb(replace_nuls(VARDATA_ANY(request), len, nul), len, nul, &fail);
 
 	if (jb != NULL)
 		return jb;
-	if (fail.rc == JSON_UNICODE_CODE_POINT_ZERO)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
-				 errmsg("request holds \\u0000 at byte offset %d (line %d)", fail.offset, fail.line),
-				 errdetail("%s", fail.detail),
-				 errhint("PostgreSQL's text cannot hold U+0000; replace \\u0000 by \\uFFFD before sending.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("request is not valid JSON at byte offset %d (line %d)", fail.offset, fail.line),
@@ -623,15 +763,17 @@ read_id(IngestEvent *ev, JsonbContainer *span, const char *key, int nbytes, bool
 							 2 * nbytes, JsonbTypeName(v));
 	s = v->val.string.val;
 	len = v->val.string.len;
-	if (len != 2 * nbytes)
-		return ingest_reject(ev, 400, "%s: %s has %d characters, not %d (%d bytes in hex)",
+	if (pg_mbstrlen_with_len(s, len) != 2 * nbytes)
+		return ingest_reject(ev, 400, "%s: %s has %d characters, not %d (OTLP/JSON writes its %d bytes in hex)",
 							 key, ingest_quote(s, len), pg_mbstrlen_with_len(s, len),
 							 2 * nbytes, nbytes);
 	for (i = 0; i < len; i++)
 	{
 		char		c = s[i];
 
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+		/* a multibyte character makes len larger than out: never written */
+		if (len != 2 * nbytes ||
+			!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
 			return ingest_reject(ev, 400, "%s: %s is not hex", key, ingest_quote(s, len));
 		out[i] = pg_ascii_tolower((unsigned char) c);
 		zero &= (c == '0');
@@ -1138,9 +1280,9 @@ read_parent(JsonbContainer *parent, const char *key, OtlpParent *p, JsonbContain
 }
 
 /*
- * A resource ({attributes}): its meta part (its attributes), and the
- * project its swisper.project.id names when no project_id argument was
- * given.
+ * A resource ({attributes}): its meta part (its attributes but
+ * swisper.project.id), and the project that attribute names when no
+ * project_id argument was given.
  */
 static void
 read_resource(OtlpCall *c, JsonbContainer *rs, OtlpParent *res)
@@ -1151,6 +1293,8 @@ read_resource(OtlpCall *c, JsonbContainer *rs, OtlpParent *res)
 
 	if (!read_parent(rs, "resource", res, &obj, &attrs))
 		return;
+	/* the project is routing, not telemetry: never in meta, whoever names it */
+	attrs.used[OR_PROJECT] = true;
 	if (c->project == NULL && peek(&attrs, OR_PROJECT))
 	{
 		JsonbValue	pbuf;
@@ -1163,7 +1307,6 @@ read_resource(OtlpCall *c, JsonbContainer *rs, OtlpParent *res)
 			return;
 		}
 		res->project = pnstrdup(p->val.string.val, p->val.string.len);
-		attrs.used[OR_PROJECT] = true;
 	}
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	if (!push_unused(&ps, &attrs, "resource.", &res->error))
@@ -1454,7 +1597,7 @@ store_payload(IngestEvent *ev, IngestTable *tab, int f, OtlpPayload *p)
 	if (p->json_text && col->cclass == CC_JSONB)
 	{
 		JsonFailure fail;
-		Jsonb	   *jb = json_to_jsonb(v.val.string.val, v.val.string.len, &fail);
+		Jsonb	   *jb = json_to_jsonb(v.val.string.val, v.val.string.len, NULL, &fail);
 
 		/* \u0000, which jsonb cannot hold, keeps it a string */
 		if (jb != NULL)
@@ -1870,6 +2013,7 @@ next_row(OtlpCall *c)
 	row->span_id = NULL;
 	row->obs = ev;
 	row->trace = NULL;
+	row->nul = false;
 	return row;
 }
 
@@ -1921,8 +2065,15 @@ walk_spans(OtlpCall *c, OtlpParent *res, JsonbContainer *ssobj, int r, int k)
 	for (i = 0; i < n; i++)
 	{
 		OtlpRow    *row = next_row(c);
+		int			p;
 
 		CHECK_FOR_INTERRUPTS();
+		for (p = 0; p < c->nul.nplaces; p++)
+		{
+			NulPlace   *np = &c->nul.places[p];
+
+			row->nul |= (np->r == r && (np->k < 0 || np->k == k) && (np->i < 0 || np->i == i));
+		}
 		parse_span(c, res, &scope, getIthJsonbValueFromContainer(spans, i), row);
 		c->nevents += row->trace ? 2 : 1;
 	}
@@ -2011,6 +2162,9 @@ emit_rows(FunctionCallInfo fcinfo, OtlpCall *c)
 			else if (strcmp(message, tr->message) != 0)
 				message = psprintf("%s; %s", message, tr->message);
 		}
+		if (row->nul)
+			message = psprintf("%s; \\u0000 stored as %s", message,
+							   GetDatabaseEncoding() == PG_UTF8 ? "U+FFFD" : "\"?\"");
 		values[0] = Int32GetDatum(i);
 		if (row->span_id)
 			values[1] = CStringGetTextDatum(row->span_id);
@@ -2041,7 +2195,7 @@ ingest_otlp(PG_FUNCTION_ARGS)
 	c.project = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (c.project != NULL && c.project[0] == '\0')
 		c.project = NULL;
-	jb = parse_request(PG_GETARG_TEXT_PP(0));
+	jb = parse_request(PG_GETARG_TEXT_PP(0), &c.nul);
 	if (!JB_ROOT_IS_OBJECT(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
