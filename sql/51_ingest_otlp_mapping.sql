@@ -184,3 +184,17 @@ SELECT count(*) AS roots_same_as_their_observation
 FROM traces t JOIN observations o ON o.trace_id = t.id AND o.parent_observation_id IS NULL
 WHERE t.input::text IS NOT DISTINCT FROM o.input::text AND t.output::text IS NOT DISTINCT FROM o.output::text
   AND t.meta::text = o.meta::text AND t.name = o.name AND t."timestamp" = o.start_time;
+
+-- jsonb columns: a string holding JSON is parsed into them (one holding
+-- an escaped \u0000, which jsonb cannot hold, stays a string).
+ALTER TABLE observations ALTER COLUMN input TYPE jsonb USING input::jsonb,
+                         ALTER COLUMN output TYPE jsonb USING output::jsonb;
+SELECT * FROM swisper.ingest_otlp(
+  jsonb_build_object('resourceSpans', jsonb_build_array(jsonb_build_object(
+    'scopeSpans', jsonb_build_array(jsonb_build_object('spans', jsonb_build_array(
+      pg_temp.span(60, false, jsonb_build_array(
+        pg_temp.s('gen_ai.input.messages', '[{"role": "user", "content": "Hi", "n": 1.50}]'),
+        pg_temp.s('gen_ai.output.messages', '[{"content": "a \u0000 b"}]')), '{}')))))))::text,
+  '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c');
+SELECT input, jsonb_typeof(input) AS input_type, output, jsonb_typeof(output) AS output_type
+FROM observations WHERE id = '000000000000003c';

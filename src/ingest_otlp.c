@@ -1020,6 +1020,17 @@ push_any(JsonbParseState **ps, JsonbIteratorToken tok, JsonbValue *anyv, int dep
 }
 
 /*
+ * A jsonb as a jbvBinary value.
+ */
+static void
+binary_value(Jsonb *jb, JsonbValue *out)
+{
+	out->type = jbvBinary;
+	out->val.binary.data = &jb->root;
+	out->val.binary.len = VARSIZE(jb) - VARHDRSZ;
+}
+
+/*
  * An AnyValue as one JsonbValue: a scalar, or a jbvBinary container.
  */
 static bool
@@ -1036,13 +1047,7 @@ any_value(JsonbValue *anyv, JsonbValue *out, char **err)
 	arr = pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
 	elem = arr->val.array.elems[0];
 	if (elem.type == jbvArray || elem.type == jbvObject)
-	{
-		Jsonb	   *jb = JsonbValueToJsonb(&elem);
-
-		out->type = jbvBinary;
-		out->val.binary.data = &jb->root;
-		out->val.binary.len = VARSIZE(jb) - VARHDRSZ;
-	}
+		binary_value(JsonbValueToJsonb(&elem), out);
 	else
 		*out = elem;
 	return true;
@@ -1055,15 +1060,9 @@ any_value(JsonbValue *anyv, JsonbValue *out, char **err)
 static void
 object_value(JsonbValue *obj, JsonbValue *out)
 {
-	Jsonb	   *jb;
-
 	out->type = jbvNull;
-	if (obj->val.object.nPairs == 0)
-		return;
-	jb = JsonbValueToJsonb(obj);
-	out->type = jbvBinary;
-	out->val.binary.data = &jb->root;
-	out->val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	if (obj->val.object.nPairs > 0)
+		binary_value(JsonbValueToJsonb(obj), out);
 }
 
 
@@ -1524,7 +1523,6 @@ plan_payload(IngestEvent *ev, OtlpSpan *s, const OtlpRole *roles, OtlpEventKind 
 	if (a == NULL)
 	{
 		JsonbParseState *ps = NULL;
-		JsonbValue *arr;
 
 		for (i = 0; i < s->nevents; i++)
 		{
@@ -1548,14 +1546,8 @@ plan_payload(IngestEvent *ev, OtlpSpan *s, const OtlpRole *roles, OtlpEventKind 
 		}
 		if (ps != NULL)
 		{
-			Jsonb	   *jb;
-
-			arr = pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
-			jb = JsonbValueToJsonb(arr);
+			binary_value(JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_ARRAY, NULL)), &p->value);
 			p->present = true;
-			p->value.type = jbvBinary;
-			p->value.val.binary.data = &jb->root;
-			p->value.val.binary.len = VARSIZE(jb) - VARHDRSZ;
 			p->path = (kind == OE_INPUT_MESSAGE) ? "events (gen_ai.*.message)" : "events (gen_ai.choice)";
 			if (kind == OE_INPUT_MESSAGE)
 				s->input_events_used = true;
@@ -1601,11 +1593,7 @@ store_payload(IngestEvent *ev, IngestTable *tab, int f, OtlpPayload *p)
 
 		/* \u0000, which jsonb cannot hold, keeps it a string */
 		if (jb != NULL)
-		{
-			v.type = jbvBinary;
-			v.val.binary.data = &jb->root;
-			v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
-		}
+			binary_value(jb, &v);
 	}
 	return ingest_set_field(ev, tab, f, ev->prec, &v, "", p->path);
 }
