@@ -45,26 +45,14 @@ import time
 
 import asyncpg
 
-PROJECT = "7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c"
-WORDS = ("calendar meeting tomorrow standup agent memory tool result user assistant "
-         "summary intent classify route answer question context retrieval window "
-         "token model prompt completion latency error retry").split()
+from ingest_bench import PROJECT, text  # the same project and words as ingest_bench.py
+
 # the children of a run's root, in order; GENERATIONs are chat spans
 KINDS = ["SPAN", "GENERATION", "TOOL", "SPAN", "GENERATION", "TOOL", "GENERATION", "SPAN", "TOOL"]
 RESOURCE = {"service.name": "travel-agent", "service.version": "1.4.2", "deployment.environment.name": "production",
             "telemetry.sdk.language": "python", "telemetry.sdk.name": "opentelemetry",
             "telemetry.sdk.version": "1.38.0"}
 SCOPE = {"name": "opentelemetry.instrumentation.openai_v2", "version": "2.1b0"}
-
-
-def text(rnd, size):
-    out = []
-    n = 0
-    while n < size:
-        w = rnd.choice(WORDS)
-        out.append(w)
-        n += len(w) + 1
-    return " ".join(out)
 
 
 def iso(ns):
