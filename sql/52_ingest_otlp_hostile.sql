@@ -93,7 +93,7 @@ INSERT INTO hostile VALUES
  (166, 'a model that is an array', pg_temp.attr(166, 'gen_ai.request.model', '{"arrayValue": {"values": [{"stringValue": "a"}]}}')),
  (167, 'a model parameter that is no AnyValue', pg_temp.attr(167, 'gen_ai.request.temperature', '0.7')),
  (168, 'root: a session id of 2,000 bytes', pg_temp.attr(168, 'session.id', jsonb_build_object('stringValue', repeat('s', 2000))) - 'parentSpanId'),
- (169, 'root: a user id that is no external id', pg_temp.attr(169, 'user.id', '{"stringValue": ""}') - 'parentSpanId'),
+ (169, 'root: a user id of 2,000 bytes', pg_temp.attr(169, 'user.id', jsonb_build_object('stringValue', repeat('u', 2000))) - 'parentSpanId'),
  (170, 'an input message that is no AnyValue', pg_temp.attr(170, 'gen_ai.input.messages', '[1, 2]')),
  -- the other fields
  (180, 'name a number', pg_temp.base(180) || '{"name": 5}'),

@@ -1893,7 +1893,7 @@ store_trace(IngestTarget *t, OtlpSpan *s, OtlpAttr *user, OtlpAttr *session, Ing
 		ingest_set_trace_project(t, ev) &&
 		ingest_set_field_ts(ev, tab, TF_TIMESTAMP, FIRST_EXPLICIT, s->start, "startTimeUnixNano") &&
 		ingest_set_field(ev, tab, TF_NAME, ev->prec, s->name, "", "name") &&
-		store_scalar(ev, tab, TF_USER_ID, user, false) &&
+		store_scalar(ev, tab, TF_USER_ID, user, true) &&
 		store_scalar(ev, tab, TF_SESSION_ID, session, true) &&
 		store_payload(ev, tab, TF_INPUT, &s->input) &&
 		store_payload(ev, tab, TF_OUTPUT, &s->output) &&
