@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of swisper.external_id against varchar and uuid (issue 3, item 6).
+# Benchmark of swisper.external_id against varchar and uuid.
 #
 #   bash bench/external_id_bench.sh            1,000,000 ids of each shape
 #   bash bench/external_id_bench.sh --quick    100,000 ids (a dev run, well under a minute)
@@ -26,7 +26,7 @@
 #   - the time of an in-memory sort of the column (ORDER BY id, every row,
 #     best of 3): the sort support and its abbreviated keys.
 # It prints the figures and the ratios against varchar and uuid measured in
-# the same run, next to the issue's targets.  Nothing is asserted: times on
+# the same run, next to the targets.  Nothing is asserted: times on
 # a shared machine vary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -191,7 +191,7 @@ SELECT shape, col AS "column", round(index_mb::numeric, 1) AS index_mb, round(bu
 	round(lookups_per_s) AS lookups_per_s, round(lookups_varchar_key) AS "lookups_per_s ($1::varchar key)"
 FROM result ORDER BY shape DESC, col DESC;
 
-\echo Ratios (external_id / baseline, same run) and the targets of issue 3
+\echo Ratios (external_id / baseline, same run) and the targets
 WITH r AS (SELECT * FROM result)
 SELECT x.shape, x.measure, round(x.ratio::numeric, 2) AS ratio, x.target
 FROM (

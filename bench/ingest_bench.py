@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Benchmark of swisper.ingest_batch() against four baselines, measured in
-the same run on the same generated traffic (issue 4, item 3):
+the same run on the same generated traffic:
 
   (a)  swisper.ingest_batch() with batches of 50 and of 1,000 events;
   (b)  COPY of the final rows into the same tables with the same indexes

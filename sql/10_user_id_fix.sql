@@ -1,5 +1,5 @@
 --
--- Issue 2: CREATE EXTENSION ends the fk_traces_user outage, on the fixture
+-- CREATE EXTENSION ends the fk_traces_user outage, on the fixture
 -- database as it stands.
 --
 \set ECHO none

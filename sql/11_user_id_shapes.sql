@@ -1,5 +1,5 @@
 --
--- Issue 2: swisper.fix_user_id() on every shape traces.user_id comes in, and
+-- swisper.fix_user_id() on every shape traces.user_id comes in, and
 -- on the shapes it must refuse.  The install runs the same function, so
 -- each shape lives in a schema of its own and swisper.table_schema points
 -- at it.

@@ -1,4 +1,4 @@
--- Issue 2 in pgTAP: what CREATE EXTENSION leaves of traces.user_id, and the
+-- pgTAP: what CREATE EXTENSION leaves of traces.user_id, and the
 -- errors of swisper.fix_user_id() on shapes it refuses.
 BEGIN;
 \i test/fixtures/reset.sql

@@ -1,4 +1,4 @@
--- Hostile input (issue 6, item 3): a catalog of cases, one row each.
+-- Hostile input: a catalog of cases, one row each.
 --
 -- hostile: one hostile element, sent in a batch between two valid events
 -- (or, for the HTTP functions, between two valid calls).  Every case

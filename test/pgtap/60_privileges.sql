@@ -1,4 +1,4 @@
--- Privileges and the search_path (issue 6, item 5).
+-- Privileges and the search_path.
 --
 -- 1. What each kind of role may do: a role without any grant, a role with
 --    only USAGE on schema swisper, the ingestion role and the UI role with
