@@ -11,7 +11,7 @@
 # Every capability keeps its own files, and this Makefile picks them up by
 # pattern: C in src/*.c, install-script pieces in install/*.sql (concatenated
 # in name order), pg_regress tests in sql/*.sql, isolation tests in
-# specs/*.spec, pgTAP in test/pgtap/*.sql, TAP in test/t/*.pl.
+# test/isolation/specs/*.spec, pgTAP in test/pgtap/*.sql, TAP in test/t/*.pl.
 
 EXTENSION    = swisper_ext
 EXTVERSION   = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
@@ -25,10 +25,11 @@ DATA         = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=.
-# pg_isolation_regress: specs/NAME.spec against expected/NAME.out, in database
-# isolation_regression, results in output_iso/ (PGXS's defaults, so no
-# ISOLATION_OPTS).  Run one: make installcheck REGRESS= ISOLATION=NAME.
-ISOLATION    = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+# pg_isolation_regress: test/isolation/specs/NAME.spec against
+# test/isolation/expected/NAME.out, in database isolation_regression, results
+# in output_iso/.  Run one: make installcheck REGRESS= ISOLATION=NAME.
+ISOLATION    = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation
 
 PG_CPPFLAGS  = -I$(srcdir) -I$(srcdir)/src
 # -Wno-unused-parameter: PostgreSQL 15's own headers (bufpage.h) trip -Wextra's check.

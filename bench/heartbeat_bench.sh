@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Heartbeat benchmark (issue 5): in one throwaway cluster, with pgbench
+# Heartbeat benchmark: in one throwaway cluster, with pgbench
 # (prepared statements, as asyncpg sends them), 8
 # clients, $SECONDS_PER_RUN s each:
 #   - SELECT 1 (the limit of a round trip),

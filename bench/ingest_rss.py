@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Backend memory over a long ingestion session (issue 6, item 6): ingests
+"""Backend memory over a long ingestion session: ingests
 N events (default 1,000,000) with swisper.ingest_batch() in ONE session,
 once in batches of 50 and once in batches of 1,000 (a new session and empty
 tables for each), and samples the memory of that session's backend:

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 counts=$1
 
 # pg_regress (sql/*.sql in database contrib_regression) and the isolation
-# tests (specs/*.spec in database isolation_regression): one make run each,
+# tests (test/isolation/specs/*.spec in database isolation_regression): one make run each,
 # so that a failure in one does not stop the other, and one count line each
 # from its own summary; on failure, its diffs.
 # $1 = suite name, $2 = the make variable that turns the other suite off,

@@ -11,10 +11,11 @@ cd "$(dirname "$0")/.."
 # PostgreSQL::Test::Cluster; postgresql-15-pgtap and
 # libtap-parser-sourcehandler-pgtap-perl: pgTAP and pg_prove; libipc-run-perl:
 # TAP tests; python3-asyncpg and python3-psycopg: the client tests and the
-# benchmarks; util-linux: runuser.
+# benchmarks; redis-server and python3-redis: contrib/redis_consumer, its
+# client test and its benchmark; util-linux: runuser.
 PACKAGES=(build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
 	libtap-parser-sourcehandler-pgtap-perl libipc-run-perl python3 python3-asyncpg
-	python3-psycopg util-linux)
+	python3-psycopg redis-server python3-redis util-linux)
 
 ensure_packages "${PACKAGES[@]}" || exit 1
 

@@ -1,4 +1,4 @@
--- Heartbeats, the status rule, the view and health() (issue 5).
+-- Heartbeats, the status rule, the view and health().
 -- The worker serves this database (test/cluster.conf: swisper.database);
 -- where it must have acted, the test polls for at most 60 s.
 \i test/fixtures/reset.sql

@@ -147,6 +147,9 @@ static void heartbeat_record_in_table(const char *project_id, TimestampTz seen_a
 									  const char *environment, const char *app_version,
 									  const char *sdk_version, bool is_heartbeat);
 static void heartbeat_check_project(const char *project_id);
+static bool heartbeat_record_validated(const char *project_id, TimestampTz seen_at,
+									   const char *environment, const char *app_version,
+									   const char *sdk_version);
 static void clip_copy(char *dst, const char *src);
 
 /*
@@ -573,7 +576,7 @@ heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count,
  * same kind of race as a heartbeat concurrent with the deleting transaction,
  * widened to at most one swisper.check_interval.
  */
-bool
+static bool
 heartbeat_record_validated(const char *project_id, TimestampTz seen_at, const char *environment,
 						   const char *app_version, const char *sdk_version)
 {

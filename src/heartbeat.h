@@ -91,9 +91,6 @@ extern bool heartbeat_registry_serves_database(void);
 extern HeartbeatSnapshot *heartbeat_registry_snapshot(Oid database, int *count);
 extern void heartbeat_registry_mark_tick(Oid database, HeartbeatSnapshot *snap, int count,
 										 int64 trusted_for);
-extern bool heartbeat_record_validated(const char *project_id, TimestampTz seen_at,
-									   const char *environment, const char *app_version,
-									   const char *sdk_version);
 extern void heartbeat_registry_usage(int64 *entries, int64 *capacity, int64 *evictions,
 									 int64 *fallback_writes);
 extern Oid	heartbeat_status_table_owner(Oid *relid);

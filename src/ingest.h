@@ -17,7 +17,10 @@
  * ingest_merge.c   the one merge routine: projects, duplicates, locks, the
  *                  order-independent merge, derived fields (total tokens,
  *                  costs) and the set-based writes;
- * ingest_sql.c     the SQL entry points.
+ * ingest_sql.c     the SQL entry points;
+ * ingest_otlp.c    swisper.ingest_otlp(): an OTLP/JSON trace export request
+ *                  parsed into events (with the helpers of ingest_event.c)
+ *                  for the same merge, and its SQL entry point.
  *
  *-------------------------------------------------------------------------
  */
@@ -294,6 +297,7 @@ extern ErrorData *ingest_try_subxact(void (*fn) (void *arg), void *arg);
 extern bool ingest_json_parse(const char *text, int len, const IngestNul *inherit,
 							  IngestJson *out);
 extern void ingest_nul_set(IngestNul *nul, pg_wchar code);
+extern bool ingest_json_nests_deeper(const char *s, int len, int limit);
 
 /* ingest_event.c */
 extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,
@@ -304,6 +308,24 @@ extern void ingest_event_copy(IngestTarget *target, IngestEvent *ev);
 extern void ingest_parse_http(IngestTarget *target, HttpKind kind, Jsonb *body,
 							  const char *observation_id,
 							  const char *default_project, IngestEvent *ev);
+/* ... and the helpers the OTLP parser (ingest_otlp.c) builds its events with */
+extern bool ingest_reject(IngestEvent *ev, int status, const char *fmt,...) pg_attribute_printf(3, 4);
+extern JsonbValue *ingest_get_key(JsonbContainer *obj, const char *key, JsonbValue *buf);
+extern JsonbContainer *ingest_as_object(JsonbValue *v);
+extern bool ingest_set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v,
+							 const char *prefix, const char *key);
+extern bool ingest_set_field_text(IngestEvent *ev, IngestTable *tab, int f, int cls,
+								  const char *s, const char *what);
+extern bool ingest_set_field_ts(IngestEvent *ev, IngestTable *tab, int f, int cls,
+								TimestampTz ts, const char *what);
+extern bool ingest_check_id_length(IngestEvent *ev, JsonbValue *v, const char *prefix,
+								   const char *key);
+extern bool ingest_set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv,
+							  const char *path);
+extern bool ingest_set_trace_project(IngestTarget *t, IngestEvent *ev);
+extern bool ingest_set_obs_trace(IngestTarget *t, IngestEvent *ev, JsonbValue *tv,
+								 const char *path);
+extern void ingest_set_tiebreak(IngestEvent *ev);
 
 /* ingest_cost.c */
 typedef struct IngestPriceRequest

@@ -32,14 +32,31 @@
 #include "ingest.h"
 #include "ingest_timestamp_core.h"
 
+/*
+ * The helpers ingest_otlp.c shares, declared in ingest.h: global names
+ * with the ingest_ prefix, called here by their short ones.
+ */
+#define reject				ingest_reject
+#define get_key				ingest_get_key
+#define as_object			ingest_as_object
+#define set_field			ingest_set_field
+#define set_field_text		ingest_set_field_text
+#define set_field_ts		ingest_set_field_ts
+#define check_id_length		ingest_check_id_length
+#define set_entity			ingest_set_entity
+#define set_trace_project	ingest_set_trace_project
+#define set_obs_trace		ingest_set_obs_trace
+#define set_tiebreak		ingest_set_tiebreak
+
 /* Shorthands for the tables of a target. */
 #define TRACES(t)	(&(t)->tables[IK_TRACE])
 #define OBS(t)		(&(t)->tables[IK_OBS])
 
 /*
  * Ids are keys of btree indexes (the tables' primary keys, trace_id,
- * parent_observation_id, session_id, the merge state's entity_id), and a
- * btree entry cannot exceed a third of a page (2704 bytes with 8 kB pages).
+ * parent_observation_id, session_id, user_id, the merge state's entity_id),
+ * and a btree entry cannot exceed a third of a page (2704 bytes with 8 kB
+ * pages).
  * A longer id would fail the whole call when its row is written, so it is
  * refused here, for its own element, with room left for the other columns
  * of an index.
@@ -183,10 +200,9 @@ jsonb_unmask_nul(const IngestNul *nul, Jsonb *jb, bool *replaced)
  * Mark an event invalid (or otherwise finished) with a status and message.
  * Returns false so that callers can "return reject(...)".
  */
-static bool reject(IngestEvent *ev, int status, const char *fmt,...) pg_attribute_printf(3, 4);
 static const char *unmask_nul(const IngestNul *nul, const char *s, int *len, bool *replaced);
 
-static bool
+bool
 reject(IngestEvent *ev, int status, const char *fmt,...)
 {
 	va_list		args;
@@ -214,7 +230,7 @@ reject(IngestEvent *ev, int status, const char *fmt,...)
 /*
  * The value of key in an object, or NULL when absent or JSON null.
  */
-static JsonbValue *
+JsonbValue *
 get_key(JsonbContainer *obj, const char *key, JsonbValue *buf)
 {
 	JsonbValue *v;
@@ -249,7 +265,7 @@ get_key2(JsonbContainer *obj, const char *k1, const char *k2, JsonbValue *buf,
 /*
  * The container of an object value, or NULL if v is not an object.
  */
-static JsonbContainer *
+JsonbContainer *
 as_object(JsonbValue *v)
 {
 	if (v && v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
@@ -509,7 +525,7 @@ json_text(JsonbValue *v, const IngestNul *nul)
  * class cls.  path names the field in messages.  Returns false (and
  * rejects the event) when the value does not fit the column.
  */
-static bool
+bool
 set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, const char *prefix,
 		  const char *key)
 {
@@ -547,7 +563,7 @@ set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, cons
 /*
  * Store a value given as C text (defaults, values taken from elsewhere).
  */
-static bool
+bool
 set_field_text(IngestEvent *ev, IngestTable *tab, int f, int cls, const char *s,
 			   const char *what)
 {
@@ -577,7 +593,7 @@ set_field_text(IngestEvent *ev, IngestTable *tab, int f, int cls, const char *s,
 /*
  * Store a timestamp (already parsed) into a timestamp field.
  */
-static bool
+bool
 set_field_ts(IngestEvent *ev, IngestTable *tab, int f, int cls, TimestampTz ts, const char *what)
 {
 	IngestColumn *col = &tab->cols[f];
@@ -625,7 +641,7 @@ typedef struct PlainBodyField
 
 static const PlainBodyField trace_plain_fields[] = {
 	{"name", NULL, TF_NAME, false},
-	{"userId", "user_id", TF_USER_ID, false},	/* its type limits it */
+	{"userId", "user_id", TF_USER_ID, true},	/* indexed like the other ids */
 	{"sessionId", "session_id", TF_SESSION_ID, true},
 	{"input", NULL, TF_INPUT, false},
 	{"output", NULL, TF_OUTPUT, false},
@@ -643,7 +659,7 @@ static const PlainBodyField observation_plain_fields[] = {
 /*
  * Refuse an id longer than INGEST_MAX_ID_BYTES (in its text form).
  */
-static bool
+bool
 check_id_length(IngestEvent *ev, JsonbValue *v, const char *prefix, const char *key)
 {
 	const char *s;
@@ -1301,7 +1317,7 @@ fill_observation(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const c
 /*
  * Set the entity id of an event (field 0 of its table) and its key.
  */
-static bool
+bool
 set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv, const char *path)
 {
 	IngestTable *tab = &t->tables[kind];
@@ -1331,7 +1347,7 @@ set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv, c
 /*
  * The project of a trace event, converted for traces.project_id.
  */
-static bool
+bool
 set_trace_project(IngestTarget *t, IngestEvent *ev)
 {
 	return set_field_text(ev, TRACES(t), TF_PROJECT_ID, FIRST_EXPLICIT, ev->project_id, "project_id");
@@ -1341,7 +1357,7 @@ set_trace_project(IngestTarget *t, IngestEvent *ev)
  * The trace an observation event names: its trace_id, and the placeholder
  * trace row the observation implies until the trace's own events arrive.
  */
-static bool
+bool
 set_obs_trace(IngestTarget *t, IngestEvent *ev, JsonbValue *tv, const char *path)
 {
 	IngestTable *traces = TRACES(t);
@@ -1393,7 +1409,7 @@ derive_event_id(IngestEvent *ev, const char *type, const char *entity)
 	ev->event_id = psprintf("%s:%s:" INT64_FORMAT ".%06d", type, entity, secs, (int) us);
 }
 
-static void
+void
 set_tiebreak(IngestEvent *ev)
 {
 	ev->tiebreak = hash_bytes_extended((const unsigned char *) ev->event_id,

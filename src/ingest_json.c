@@ -110,6 +110,16 @@ set_problem(JsonBuild *b, const char *problem)
 }
 
 /*
+ * ingest_json_nests_deeper: does JSON text s nest arrays and objects deeper
+ * than limit?
+ */
+bool
+ingest_json_nests_deeper(const char *s, int len, int limit)
+{
+	return json_nesting_exceeds(s, len, limit) >= 0;
+}
+
+/*
  * Count a value into the bounds of the binary form; flag the first excess.
  */
 static inline void

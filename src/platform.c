@@ -82,9 +82,12 @@ platform_init(void)
 }
 
 /*
- * platform_is_table: see platform.h.
+ * Is relid a table (plain or partitioned)?  The extension reads and writes
+ * the platform's tables with elevated rights (SECURITY DEFINER, the
+ * worker's superuser): a view in their place would run its functions with
+ * those rights, so every look-up of them checks this.
  */
-bool
+static bool
 platform_is_table(Oid relid)
 {
 	char		relkind = get_rel_relkind(relid);
@@ -259,23 +262,6 @@ platform_column(PlatformTable *tab, const char *colname)
 			return att;
 	}
 	return NULL;
-}
-
-/*
- * platform_required_column: see platform.h.
- */
-Form_pg_attribute
-platform_required_column(PlatformTable *tab, const char *colname, const char *needed_for)
-{
-	Form_pg_attribute att = platform_column(tab, colname);
-
-	if (att == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s.%s\" does not exist",
-						colname, tab->schema, tab->relname),
-				 errdetail("%s needs it.", needed_for)));
-	return att;
 }
 
 /*

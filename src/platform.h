@@ -48,14 +48,6 @@ extern char *platform_schema;
 extern void platform_init(void);
 
 /*
- * Is relid a table (plain or partitioned)?  The extension reads and writes
- * the platform's tables with elevated rights (SECURITY DEFINER, the
- * worker's superuser): a view in their place would run its functions with
- * those rights, so every look-up of them checks this.
- */
-extern bool platform_is_table(Oid relid);
-
-/*
  * The owner of a relation: whom the extension runs the relation's own code
  * (casts, triggers, constraints, policies) as, in a security-restricted
  * operation, and whom its own table's fallback writes run as.
@@ -118,10 +110,6 @@ extern PlatformTable *platform_table(PlatformRel which, LOCKMODE lockmode,
 
 /* The attribute named colname, or NULL when the table lacks it. */
 extern Form_pg_attribute platform_column(PlatformTable *tab, const char *colname);
-
-/* Raise undefined_column unless the table has colname; returns it. */
-extern Form_pg_attribute platform_required_column(PlatformTable *tab, const char *colname,
-												  const char *needed_for);
 
 /*
  * A valid, immediate, non-partial unique btree index of a plain table whose

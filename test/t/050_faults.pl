@@ -1,4 +1,4 @@
-# Faults (issue 6, item 2): what survives a SIGKILL and an immediate
+# Faults: what survives a SIGKILL and an immediate
 # shutdown.
 #
 # 1. A backend SIGKILLed inside a large swisper.ingest_batch() call (22,000

@@ -1,7 +1,7 @@
 # The heartbeat worker runs its statements as a superuser.  A search_path
 # set for its database (ALTER DATABASE ... SET search_path, which the
 # database's owner may do) that puts a schema before pg_catalog must not make
-# the worker call that schema's operators (issue 6, item 5: a hostile object
+# the worker call that schema's operators (a hostile object
 # earlier on the search_path does not change what the extension does).
 use strict;
 use warnings;
