@@ -46,7 +46,7 @@ sequential scan, and it stays one until an autovacuum ANALYZE happens to
 invalidate it; the same 200,000 events then ran at anywhere from 6,400 to
 19,000 events/s depending on when that happened.
 
-    bench/ingest_bench.py [--events N] [--history N] [--quick] [--only a50,b,b50,c,e50,...]
+    bench/ingest_bench.py [--events N] [--history N] [--quick] [--only a50,b,b50,c,e50,...] [--rounds N]
     bench/ingest_bench.py --peak 1000,10000,50000   (memory instead: see peak_memory)
 """
 import argparse
@@ -55,6 +55,7 @@ import hashlib
 import json
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -558,6 +559,9 @@ async def main():
     ap.add_argument("--schema", default="test/fixtures/observability_schema.sql")
     ap.add_argument("--peak", help="comma-separated event counts: measure the peak memory of one call of each"
                                    " (after the set-up) instead of the throughput")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="make the runs this many times, one after the other, and give the ratios of their"
+                         " medians (default 1)")
     ap.add_argument("--only", help="comma-separated runs to make (default all): a50, b, b50, a1000, e50, e1000,"
                                    " estr, ecost, c, c0, d; ratios print for what ran")
     ap.add_argument("--compression", choices=("pglz", "lz4"),
@@ -602,7 +606,6 @@ async def main():
     def same(d):
         return "#   final rows equal to those of (a) with batches of 50: %s" % (d == d50)
 
-    res = {}
     only = set(args.only.split(",")) if args.only else None
 
     def wanted(run):
@@ -611,95 +614,106 @@ async def main():
     def entry_batches(texts, size):
         return [texts[i:i + size] for i in range(0, len(texts), size)]
 
-    # (a) with batches of 50 always runs: its rows are what the others are compared with
-    await reset(conn)
-    secs, bad = await run_ingest(conn, batches(50))
-    res["a50"] = len(events) / secs
-    d50 = await digest(conn)
-    print("(a)  ingest_batch, batches of 50:       %9.0f events/s  (%.2f s, %d refused)" % (res["a50"], secs, bad))
-
-    if wanted("b") or wanted("b50"):
-        tr, ob = await final_rows(conn)
-    if wanted("b"):
-        csecs = await run_copy(conn, tr, ob)
-        res["b"] = len(events) / csecs
-        print("(b)  COPY of the final rows:            %9.0f events/s  (%.2f s for %d traces + %d observations)" %
-              (res["b"], csecs, len(tr), len(ob)))
-    if wanted("b50"):
-        nb50 = (len(events) + 49) // 50
-        csecs = await run_copy(conn, tr, ob, nb50)
-        res["b50"] = len(events) / csecs
-        print("(b50) the same COPY, a commit per 50:   %9.0f events/s  (%.2f s, %d commits)" %
-              (res["b50"], csecs, nb50))
-        print(same(await digest(conn)) + " (copied from them)")
-
-    if wanted("a1000"):
+    rounds = []
+    for k in range(args.rounds):
+        if args.rounds > 1:
+            print("# round %d of %d" % (k + 1, args.rounds), flush=True)
+        res = {}
+        # (a) with batches of 50 always runs: its rows are what the others are compared with
         await reset(conn)
-        secs, bad = await run_ingest(conn, batches(1000))
-        res["a1000"] = len(events) / secs
-        print("(a)  ingest_batch, batches of 1,000:    %9.0f events/s  (%.2f s, %d refused)" % (res["a1000"], secs, bad))
-        print(same(await digest(conn)))
+        secs, bad = await run_ingest(conn, batches(50))
+        res["a50"] = len(events) / secs
+        d50 = await digest(conn)
+        print("(a)  ingest_batch, batches of 50:       %9.0f events/s  (%.2f s, %d refused)" % (res["a50"], secs, bad))
 
-    for run, size, texts, label in (("e50", 50, raw, "ingest_entries, batches of 50:     "),
-                                    ("e1000", 1000, raw, "ingest_entries, batches of 1,000:  ")):
-        if wanted(run):
+        if wanted("b") or wanted("b50"):
+            tr, ob = await final_rows(conn)
+        if wanted("b"):
+            csecs = await run_copy(conn, tr, ob)
+            res["b"] = len(events) / csecs
+            print("(b)  COPY of the final rows:            %9.0f events/s  (%.2f s for %d traces + %d observations)" %
+                  (res["b"], csecs, len(tr), len(ob)))
+        if wanted("b50"):
+            nb50 = (len(events) + 49) // 50
+            csecs = await run_copy(conn, tr, ob, nb50)
+            res["b50"] = len(events) / csecs
+            print("(b50) the same COPY, a commit per 50:   %9.0f events/s  (%.2f s, %d commits)" %
+                  (res["b50"], csecs, nb50))
+            print(same(await digest(conn)) + " (copied from them)")
+
+        if wanted("a1000"):
             await reset(conn)
-            secs, bad = await run_entries(conn, entry_batches(texts, size))
-            res[run] = len(events) / secs
-            print("(e)  %s %9.0f events/s  (%.2f s, %d refused)" % (label, res[run], secs, bad))
+            secs, bad = await run_ingest(conn, batches(1000))
+            res["a1000"] = len(events) / secs
+            print("(a)  ingest_batch, batches of 1,000:    %9.0f events/s  (%.2f s, %d refused)" % (res["a1000"], secs, bad))
             print(same(await digest(conn)))
-    if wanted("estr"):
-        # data as a JSON string, as the SDK publishes it and the consumer reads it
-        raw_str = [json.dumps(dict(e, data=json.dumps(e["data"])) if "data" in e else e) for e in events]
-        await reset(conn)
-        secs, bad = await run_entries(conn, entry_batches(raw_str, 50))
-        res["estr"] = len(events) / secs
-        print("(e-str) ingest_entries, data a string, 50: %6.0f events/s  (%.2f s, %d refused)" % (res["estr"], secs, bad))
-        print(same(await digest(conn)))
-    if wanted("ecost"):
-        # alternately without and with model_pricing, twice: what costs cost, in
-        # time and in the backend's CPU, less exposed to the machine's load
-        wall = {False: 0.0, True: 0.0}
-        cpu = {False: [], True: []}
-        for priced_run in (False, True, False, True):
+
+        for run, size, texts, label in (("e50", 50, raw, "ingest_entries, batches of 50:     "),
+                                        ("e1000", 1000, raw, "ingest_entries, batches of 1,000:  ")):
+            if wanted(run):
+                await reset(conn)
+                secs, bad = await run_entries(conn, entry_batches(texts, size))
+                res[run] = len(events) / secs
+                print("(e)  %s %9.0f events/s  (%.2f s, %d refused)" % (label, res[run], secs, bad))
+                print(same(await digest(conn)))
+        if wanted("estr"):
+            # data as a JSON string, as the SDK publishes it and the consumer reads it
+            raw_str = [json.dumps(dict(e, data=json.dumps(e["data"])) if "data" in e else e) for e in events]
             await reset(conn)
-            if priced_run:
-                await conn.execute(MODEL_PRICING)
-                await conn.execute("VACUUM ANALYZE model_pricing")
-            secs, bad = await run_entries(conn, entry_batches(raw, 50), cpu[priced_run])
-            wall[priced_run] += secs
-            if priced_run:
-                priced = await conn.fetchval("SELECT count(*) FROM observations WHERE calculated_total_cost IS NOT NULL")
-                await conn.execute("DROP TABLE model_pricing")
-        res["ecost"] = 2 * len(events) / wall[True]
-        res["ecost0"] = 2 * len(events) / wall[False]
-        print("(e-cost) ingest_entries, 50, with model_pricing: %6.0f events/s, without: %.0f (two runs each,"
-              " alternately; %d observations priced)" % (res["ecost"], res["ecost0"], priced))
-        if len(cpu[True]) == 2 and len(cpu[False]) == 2:
-            res["ecost_cpu"] = sum(cpu[True]) / sum(cpu[False])
-            print("#   backend CPU per event: %.1f us with, %.1f us without model_pricing" %
-                  (sum(cpu[True]) / (2 * len(events)) * 1e6, sum(cpu[False]) / (2 * len(events)) * 1e6))
+            secs, bad = await run_entries(conn, entry_batches(raw_str, 50))
+            res["estr"] = len(events) / secs
+            print("(e-str) ingest_entries, data a string, 50: %6.0f events/s  (%.2f s, %d refused)" % (res["estr"], secs, bad))
+            print(same(await digest(conn)))
+        if wanted("ecost"):
+            # alternately without and with model_pricing, twice: what costs cost, in
+            # time and in the backend's CPU, less exposed to the machine's load
+            wall = {False: 0.0, True: 0.0}
+            cpu = {False: [], True: []}
+            for priced_run in (False, True, False, True):
+                await reset(conn)
+                if priced_run:
+                    await conn.execute(MODEL_PRICING)
+                    await conn.execute("VACUUM ANALYZE model_pricing")
+                secs, bad = await run_entries(conn, entry_batches(raw, 50), cpu[priced_run])
+                wall[priced_run] += secs
+                if priced_run:
+                    priced = await conn.fetchval("SELECT count(*) FROM observations WHERE calculated_total_cost IS NOT NULL")
+                    await conn.execute("DROP TABLE model_pricing")
+            res["ecost"] = 2 * len(events) / wall[True]
+            res["ecost0"] = 2 * len(events) / wall[False]
+            print("(e-cost) ingest_entries, 50, with model_pricing: %6.0f events/s, without: %.0f (two runs each,"
+                  " alternately; %d observations priced)" % (res["ecost"], res["ecost0"], priced))
+            if len(cpu[True]) == 2 and len(cpu[False]) == 2:
+                res["ecost_cpu"] = sum(cpu[True]) / sum(cpu[False])
+                print("#   backend CPU per event: %.1f us with, %.1f us without model_pricing" %
+                      (sum(cpu[True]) / (2 * len(events)) * 1e6, sum(cpu[False]) / (2 * len(events)) * 1e6))
 
-    if wanted("c"):
-        await reset(conn, setbased=True)
-        secs = await run_setbased(conn, batches(50))
-        res["c"] = len(events) / secs
-        print("(c)  set-based SQL, same merge, 50:     %9.0f events/s  (%.2f s)" % (res["c"], secs))
-        print(same(await digest(conn)))
+        if wanted("c"):
+            await reset(conn, setbased=True)
+            secs = await run_setbased(conn, batches(50))
+            res["c"] = len(events) / secs
+            print("(c)  set-based SQL, same merge, 50:     %9.0f events/s  (%.2f s)" % (res["c"], secs))
+            print(same(await digest(conn)))
 
-    if wanted("c0"):
-        await reset(conn)
-        secs = await run_simplified(conn, batches(50))
-        res["c0"] = len(events) / secs
-        print("(c0) simplified set-based merge, 50:    %9.0f events/s  (%.2f s)" % (res["c0"], secs))
-        print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
+        if wanted("c0"):
+            await reset(conn)
+            secs = await run_simplified(conn, batches(50))
+            res["c0"] = len(events) / secs
+            print("(c0) simplified set-based merge, 50:    %9.0f events/s  (%.2f s)" % (res["c0"], secs))
+            print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
 
-    if wanted("d"):
-        await reset(conn)
-        secs = await run_per_event(conn, events)
-        res["d"] = len(events) / secs
-        print("(d)  one statement per event:           %9.0f events/s  (%.2f s)" % (res["d"], secs))
-        print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
+        if wanted("d"):
+            await reset(conn)
+            secs = await run_per_event(conn, events)
+            res["d"] = len(events) / secs
+            print("(d)  one statement per event:           %9.0f events/s  (%.2f s)" % (res["d"], secs))
+            print(same(await digest(conn)) + " (it applies no ordering or duplicate rules)")
+        rounds.append(res)
+    # the median of each run over the rounds: the machine's load moves single runs by a third
+    res = {key: statistics.median([r[key] for r in rounds if key in r]) for key in rounds[0]}
+    if args.rounds > 1:
+        print("# medians of %d rounds: " % args.rounds + ", ".join("%s %.0f" % (key, v) for key, v in res.items()
+                                                            if not key.endswith("_cpu")))
 
     def ratio(x, y):
         return "%.2f" % (res[x] / res[y]) if x in res and y in res else "-"

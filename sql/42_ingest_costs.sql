@@ -271,11 +271,20 @@ ALTER TABLE model_pricing RENAME TO model_pricing_away;
 SELECT * FROM pg_temp.ingest(
   pg_temp.entry('observation_end', 'no-table', 60, '{"output": {"_llm_model": "gpt-4-turbo", "_llm_tokens": {"prompt": 10, "completion": 5}}}'));
 ALTER TABLE model_pricing_away RENAME TO model_pricing;
+-- a price column of a type that may not become numeric: not read (a text
+-- "n/a" would otherwise fail the whole call)
+ALTER TABLE model_pricing ALTER COLUMN input_price_per_million TYPE text;
+UPDATE model_pricing SET input_price_per_million = 'n/a'
+WHERE model_name = 'gpt-4-turbo' AND project_id IS NOT NULL;
+SELECT * FROM pg_temp.ingest(
+  pg_temp.entry('observation_end', 'text-price', 60, '{"output": {"_llm_model": "gpt-4-turbo", "_llm_tokens": {"prompt": 10, "completion": 5}}}'));
+ALTER TABLE model_pricing ALTER COLUMN input_price_per_million TYPE numeric
+  USING CASE WHEN input_price_per_million = 'n/a' THEN 8 ELSE input_price_per_million::numeric END;
 ALTER TABLE observations DROP COLUMN calculated_output_cost;
 SELECT * FROM pg_temp.ingest(
   pg_temp.entry('observation_end', 'no-column', 60, '{"output": {"_llm_model": "gpt-4-turbo", "_llm_tokens": {"prompt": 10, "completion": 5}}}'));
 SELECT id, total_tokens, calculated_input_cost, calculated_total_cost FROM observations
-WHERE id IN ('no-table', 'no-column') ORDER BY id;
+WHERE id IN ('no-table', 'text-price', 'no-column') ORDER BY id;
 -- a cost column of too small a type: the costs that do not fit are left
 -- NULL, a client's cost that does not fit is the element's 400
 ALTER TABLE observations ADD COLUMN calculated_output_cost numeric(6, 4);

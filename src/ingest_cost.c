@@ -132,6 +132,19 @@ distinct_texts(IngestPriceRequest *reqs, int n, bool provider)
 }
 
 /*
+ * Does model_pricing have this price column, of a type that becomes numeric
+ * without an error (a text column holding "abc" would fail the whole call)?
+ */
+static bool
+price_column(PlatformTable *mp, const char *colname)
+{
+	Form_pg_attribute att = platform_column(mp, colname);
+
+	return att != NULL && (att->atttypid == NUMERICOID || att->atttypid == INT2OID ||
+						   att->atttypid == INT4OID || att->atttypid == INT8OID);
+}
+
+/*
  * ingest_cost_prices: see ingest.h.
  */
 bool
@@ -146,8 +159,7 @@ ingest_cost_prices(IngestPriceRequest *reqs, int n)
 	int			i;
 
 	if (mp == NULL || !platform_column(mp, "hosting_provider") || !platform_column(mp, "model_name") ||
-		!platform_column(mp, "input_price_per_million") ||
-		!platform_column(mp, "output_price_per_million"))
+		!price_column(mp, "input_price_per_million") || !price_column(mp, "output_price_per_million"))
 		return false;
 	for (i = 0; i < n; i++)
 		reqs[i].provider = ingest_cost_provider(reqs[i].model);
