@@ -50,6 +50,7 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/array.h"
@@ -1101,12 +1102,15 @@ nul_note(IngestTable *tab, IngestEvent *ev)
 {
 	StringInfoData buf;
 	const char *sep = " ";
+	/* the replacement character, or '?' where the server encoding lacks it */
+	const char *as = (GetDatabaseEncoding() == PG_UTF8) ? "U+FFFD" : "\"?\"";
 	int			f;
 
 	if (ev->nul.lossy)
-		return "; \\u0000 stored as U+FFFD in every column (the element holds every character that could stand for it)";
+		return psprintf("; \\u0000 stored as %s in every column (the element holds every character that could stand for it)",
+						as);
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "; \\u0000 stored as U+FFFD in");
+	appendStringInfo(&buf, "; \\u0000 stored as %s in", as);
 	for (f = 0; f < tab->nfields; f++)
 		if (ev->nul_fields & (1U << f))
 		{
