@@ -12,6 +12,7 @@
  *                  or HTTP body) into a validated IngestEvent;
  * ingest_merge.c   the one merge routine: projects, duplicates, locks, the
  *                  order-independent merge and the set-based writes;
+ * ingest_partition.c partitioned targets: partitions, routing, probes;
  * ingest_sql.c     the SQL entry points.
  *
  *-------------------------------------------------------------------------
@@ -21,10 +22,17 @@
 
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/skey.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
+#include "partitioning/partdefs.h"
 #include "utils/jsonb.h"
+#include "utils/partcache.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
 
 /* Entity kinds; also the first character of an entity key. */
 typedef enum IngestKind
@@ -115,16 +123,31 @@ typedef struct IngestColumn
 	Oid		   *labeloids;
 } IngestColumn;
 
+/* A partition of a partitioned target, and its part of the unique index. */
+typedef struct IngestPartition
+{
+	Oid			relid;
+	Oid			index;
+} IngestPartition;
+
 /* One target table. */
 typedef struct IngestTable
 {
 	Oid			relid;
 	int			nfields;
 	IngestColumn cols[INGEST_MAX_FIELDS];
-	Oid			id_index;		/* unique btree index on the id column */
+	Oid			id_index;		/* unique btree index on id; partitioned: on
+								 * (id, key) or on id when id is the key */
 	Oid			owner;			/* the table's owner: reads and writes run as it */
 	uint64		generation;		/* of platform.c's description it was made from */
+	bool		partitioned;
+	int			key_field;		/* partitioned: the field that is the key */
+	int			nparts;			/* partitioned: its partitions, by relid */
+	IngestPartition *parts;
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
+	SPIPlanPtr	move_plan[2];	/* partitioned: UPDATE of rows whose key
+								 * changes; [1] for rows whose stored key is
+								 * NULL */
 	int			nwritten;		/* columns in the upsert, in field order */
 	int			written[INGEST_MAX_FIELDS];
 	int			nread;			/* columns the read fetches: id, first-wins, NOT NULL */
@@ -141,6 +164,7 @@ typedef struct IngestTarget
 	bool		has_other;		/* some column needs a foreign input function */
 	Oid			state_relid;	/* swisper.ingest_merge_state */
 	Oid			state_index;	/* its primary key */
+	AttrNumber	state_part_attnum;	/* its row_partition column */
 } IngestTarget;
 
 /* What an event does once valid. */
@@ -182,6 +206,7 @@ typedef struct IngestEvent
 	IngestAction action;
 	bool		ledgered;		/* recorded in its entity's list of applied events */
 	bool		applied;		/* merged into an entity by this call */
+	bool		repeat;			/* repeats an earlier element of the call */
 	char	   *project_id;
 	TimestampTz ts;				/* the event's own timestamp */
 	uint64		tiebreak;
@@ -234,5 +259,55 @@ extern void ingest_parse_http(IngestTarget *target, HttpKind kind, Jsonb *body,
 
 /* ingest_merge.c */
 extern void ingest_apply(IngestTarget *target, IngestEvent *events, int nevents);
+extern void ingest_equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value);
+
+/* ingest_partition.c: one partition of a partitioned target, opened for probes */
+typedef struct IngestLeaf
+{
+	Oid			relid;
+	Relation	rel;
+	Relation	irel;			/* its part of the unique index */
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+} IngestLeaf;
+
+/* The partitions of one target table, as probes and routing see them. */
+typedef struct IngestProber
+{
+	IngestTable *tab;
+	Snapshot	snap;
+	Relation	parent;
+	PartitionKey key;
+	PartitionDesc pd;
+	int			nopen;			/* partitions opened so far */
+	IngestLeaf *leaves;
+} IngestProber;
+
+extern void ingest_describe_partitions(IngestTable *tab, const char *schema,
+									   const char *relname, MemoryContext cxt);
+
+/* Open tab's table for probes with snap (as its owner); close everything. */
+extern void ingest_prober_begin(IngestProber *p, IngestTable *tab, Snapshot snap);
+extern void ingest_prober_end(IngestProber *p);
+
+/* Is relid one of the table's partitions now? */
+extern bool ingest_prober_has(IngestProber *p, Oid relid);
+
+/*
+ * The row with this id in partition relid (which must be one), or NULL.
+ * The slot is valid until the next probe of that partition.
+ */
+extern TupleTableSlot *ingest_probe(IngestProber *p, Oid relid, Datum id);
+
+/* The row with this id in any partition but skip, and where it was. */
+extern TupleTableSlot *ingest_probe_all(IngestProber *p, Datum id, Oid skip, Oid *found_in);
+
+/*
+ * The partition that a row with this key value goes to, or InvalidOid
+ * when none accepts it.  *past: the table is partitioned by range and the
+ * value is below the lowest bound of every range (retention's side).
+ */
+extern Oid	ingest_route(IngestProber *p, Datum value, bool isnull, bool *past);
 
 #endif							/* SWISPER_INGEST_H */
