@@ -275,7 +275,9 @@ typedef struct IngestLeaf
 /* The partitions of one target table, as probes and routing see them. */
 typedef struct IngestProber
 {
-	IngestTable *tab;
+	Oid			id_index;		/* the partitioned unique index on id (, key) */
+	IngestPartition *parts;		/* its parts, if known (by relid) */
+	int			nparts;
 	Snapshot	snap;
 	Relation	parent;
 	PartitionKey key;
@@ -287,8 +289,13 @@ typedef struct IngestProber
 extern void ingest_describe_partitions(IngestTable *tab, const char *schema,
 									   const char *relname, MemoryContext cxt);
 
-/* Open tab's table for probes with snap (as its owner); close everything. */
-extern void ingest_prober_begin(IngestProber *p, IngestTable *tab, Snapshot snap);
+/*
+ * Open partitioned table relid for probes of the parts of its unique index
+ * id_index (listed in parts, or found in the catalog), with snap, as its
+ * owner; close everything.
+ */
+extern void ingest_prober_begin(IngestProber *p, Oid relid, Oid id_index,
+								IngestPartition *parts, int nparts, Snapshot snap);
 extern void ingest_prober_end(IngestProber *p);
 
 /* Is relid one of the table's partitions now? */

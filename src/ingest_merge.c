@@ -540,7 +540,7 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 	platform_become_owner(tab->owner, &saved);
 
 	if (tab->partitioned)
-		ingest_prober_begin(&prober, tab, snap);
+		ingest_prober_begin(&prober, tab->relid, tab->id_index, tab->parts, tab->nparts, snap);
 	else
 	{
 		rel = table_open(tab->relid, AccessShareLock);
@@ -880,7 +880,7 @@ place_kind(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
 	int			i;
 
 	platform_become_owner(tab->owner, &saved);
-	ingest_prober_begin(&p, tab, snap);
+	ingest_prober_begin(&p, tab->relid, tab->id_index, tab->parts, tab->nparts, snap);
 	for (i = 0; i < nents; i++)
 	{
 		Entity	   *e = &ents[i];
@@ -904,6 +904,13 @@ place_kind(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
 		/* a stored row whose key stays where it is */
 		if (e->existed && !e->oldkey_null && key_kept(tab, e))
 			continue;
+		if (isnull && kcol->notnull)
+		{
+			refuse(e, 409, psprintf("%s: not known yet, and %s is partitioned by it; deliver this event again after one that names it",
+									kcol->colname, relname));
+			changed = true;
+			continue;
+		}
 		to = ingest_route(&p, key, isnull, &past);
 		if (!OidIsValid(to) || past)
 		{
@@ -943,6 +950,9 @@ place_kind(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
  * 503 otherwise (a partition is missing: pg_partman's premake, a default
  * partition, or a detached hash partition; delivering again once it exists
  * succeeds).  An entity whose partition retention dropped is refused (410).
+ * A key that is still NULL (an observation whose trace no event named yet)
+ * in a NOT NULL key column is refused with 409: delivered again after an
+ * event that names it, it is stored.
  *
  * A new entity's row may still exist without a merge state (written
  * before the extension, or by the application): it is looked for in the

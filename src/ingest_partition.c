@@ -83,30 +83,31 @@ ingest_describe_partitions(IngestTable *tab, const char *schema, const char *rel
 }
 
 /*
- * The index of partition relid that is its part of tab->id_index.  A
- * partition attached after the description was made is looked up in the
- * catalog.
+ * The index of partition relid that is its part of the prober's unique
+ * index: from the description's list, or for a partition attached after
+ * it was made (or without a list), from the catalog.
  */
 static Oid
-partition_index(IngestTable *tab, Oid relid)
+partition_index(IngestProber *p, Oid relid)
 {
 	IngestPartition key;
-	IngestPartition *hit;
+	IngestPartition *hit = NULL;
 	List	   *children;
 	ListCell   *lc;
 	Oid			found = InvalidOid;
 
 	key.relid = relid;
-	hit = bsearch(&key, tab->parts, tab->nparts, sizeof(IngestPartition), cmp_partition);
+	if (p->nparts > 0)
+		hit = bsearch(&key, p->parts, p->nparts, sizeof(IngestPartition), cmp_partition);
 	if (hit)
 		return hit->index;
-	children = find_inheritance_children(tab->id_index, NoLock);
+	children = find_inheritance_children(p->id_index, NoLock);
 	foreach(lc, children)
 		if (IndexGetRelation(lfirst_oid(lc), false) == relid)
 			found = lfirst_oid(lc);
 	list_free(children);
 	if (!OidIsValid(found))
-		elog(ERROR, "partition %u has no part of index %u", relid, tab->id_index);
+		elog(ERROR, "partition %u has no part of index %u", relid, p->id_index);
 	return found;
 }
 
@@ -114,12 +115,15 @@ partition_index(IngestTable *tab, Oid relid)
  * ingest_prober_begin: see ingest.h.  The caller runs as the table's owner.
  */
 void
-ingest_prober_begin(IngestProber *p, IngestTable *tab, Snapshot snap)
+ingest_prober_begin(IngestProber *p, Oid relid, Oid id_index, IngestPartition *parts, int nparts,
+					Snapshot snap)
 {
 	memset(p, 0, sizeof(*p));
-	p->tab = tab;
+	p->id_index = id_index;
+	p->parts = parts;
+	p->nparts = nparts;
 	p->snap = snap;
-	p->parent = table_open(tab->relid, AccessShareLock);
+	p->parent = table_open(relid, AccessShareLock);
 	p->key = RelationGetPartitionKey(p->parent);
 	p->pd = RelationGetPartitionDesc(p->parent, true);
 	p->leaves = palloc0(sizeof(IngestLeaf) * (p->pd->nparts + 1));
@@ -174,7 +178,7 @@ ingest_probe(IngestProber *p, Oid relid, Datum id)
 		l = &p->leaves[p->nopen++];
 		l->relid = relid;
 		l->rel = table_open(relid, AccessShareLock);
-		l->irel = index_open(partition_index(p->tab, relid), AccessShareLock);
+		l->irel = index_open(partition_index(p, relid), AccessShareLock);
 		l->slot = table_slot_create(l->rel, NULL);
 		l->scan = index_beginscan(l->rel, l->irel, p->snap, 1, 0);
 		ingest_equality_key(&l->key, l->irel, 1, (Datum) 0);
