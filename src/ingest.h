@@ -12,7 +12,10 @@
  *                  or HTTP body) into a validated IngestEvent;
  * ingest_merge.c   the one merge routine: projects, duplicates, locks, the
  *                  order-independent merge and the set-based writes;
- * ingest_partition.c partitioned targets: partitions, routing, probes;
+ * ingest_partition.c
+ *                  partitioned targets: their partitions, routing a key,
+ *                  probes of one partition's index (and the scan keys of
+ *                  every direct index probe);
  * ingest_sql.c     the SQL entry points.
  *
  *-------------------------------------------------------------------------
@@ -259,7 +262,6 @@ extern void ingest_parse_http(IngestTarget *target, HttpKind kind, Jsonb *body,
 
 /* ingest_merge.c */
 extern void ingest_apply(IngestTarget *target, IngestEvent *events, int nevents);
-extern void ingest_equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value);
 
 /* ingest_partition.c: one partition of a partitioned target, opened for probes */
 typedef struct IngestLeaf
@@ -286,6 +288,7 @@ typedef struct IngestProber
 	IngestLeaf *leaves;
 } IngestProber;
 
+extern void ingest_equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value);
 extern void ingest_describe_partitions(IngestTable *tab, const char *schema,
 									   const char *relname, MemoryContext cxt);
 

@@ -39,7 +39,6 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
-#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -368,24 +367,6 @@ load_state(Entity *e, IngestTable *tab, bytea *sb)
 		else
 			e->hi[i] = e->lo[i] = first_wins(e->kind, i) ? PG_INT64_MAX : PG_INT64_MIN;
 	}
-}
-
-/*
- * ingest_equality_key: an equality scan key on column attno of index irel,
- * with the operator of the column's own operator family (the value is of
- * the indexed column's type, or binary-coercible to it).
- */
-void
-ingest_equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value)
-{
-	Oid			opfamily = irel->rd_opfamily[attno - 1];
-	Oid			opcintype = irel->rd_opcintype[attno - 1];
-	Oid			op = get_opfamily_member(opfamily, opcintype, opcintype, BTEqualStrategyNumber);
-
-	if (!OidIsValid(op))
-		elog(ERROR, "missing equality operator for index \"%s\"", RelationGetRelationName(irel));
-	ScanKeyEntryInitialize(key, 0, attno, BTEqualStrategyNumber, opcintype,
-						   irel->rd_indcollation[attno - 1], get_opcode(op), value);
 }
 
 /*

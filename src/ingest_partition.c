@@ -3,7 +3,8 @@
  * ingest_partition.c
  *	  Partitioned targets: the partitions of traces or observations and
  *	  their part of the unique index, the partition a key value goes to,
- *	  and probes of one partition's index by id.
+ *	  and probes of one partition's index by id; and the equality scan keys
+ *	  that every direct index probe of the ingestion uses.
  *
  * A partitioned table cannot have a unique index on id alone (its unique
  * indexes must include the partition key), and its partitioned index has
@@ -29,6 +30,7 @@
 #include "catalog/pg_inherits.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "access/stratnum.h"
 #include "partitioning/partbounds.h"
 #include "partitioning/partdesc.h"
 #include "utils/lsyscache.h"
@@ -38,6 +40,24 @@
 
 #include "ingest.h"
 #include "platform.h"
+
+/*
+ * ingest_equality_key: an equality scan key on column attno of index irel,
+ * with the operator of the column's own operator family (the value is of
+ * the indexed column's type, or binary-coercible to it).
+ */
+void
+ingest_equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value)
+{
+	Oid			opfamily = irel->rd_opfamily[attno - 1];
+	Oid			opcintype = irel->rd_opcintype[attno - 1];
+	Oid			op = get_opfamily_member(opfamily, opcintype, opcintype, BTEqualStrategyNumber);
+
+	if (!OidIsValid(op))
+		elog(ERROR, "missing equality operator for index \"%s\"", RelationGetRelationName(irel));
+	ScanKeyEntryInitialize(key, 0, attno, BTEqualStrategyNumber, opcintype,
+						   irel->rd_indcollation[attno - 1], get_opcode(op), value);
+}
 
 static int
 cmp_partition(const void *a, const void *b)
