@@ -148,8 +148,8 @@ typedef struct IngestTable
 	int			nparts;			/* partitioned: its partitions, by relid */
 	IngestPartition *parts;
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
-	SPIPlanPtr	move_plan[2];	/* partitioned: UPDATE of rows whose key
-								 * changes; [1] for rows whose stored key is
+	SPIPlanPtr	move_plan[2];	/* partitioned: UPDATE of a row whose key
+								 * changes; [1] for one whose stored key is
 								 * NULL */
 	int			nwritten;		/* columns in the upsert, in field order */
 	int			written[INGEST_MAX_FIELDS];

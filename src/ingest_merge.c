@@ -701,28 +701,40 @@ write_group(IngestTable *tab, Entity *e)
 }
 
 /*
- * Write the dirty entities of one kind in group g with one statement
- * (arrays of each column's type, unnested), in lock order: the upsert,
- * or for rows of a partitioned table whose key changes, an update through
- * the parent table that moves them (with the stored keys as one more
- * array).
+ * The value of field f that the write of e passes: a stored value the
+ * merge did not change is passed as NULL, and the statement keeps the
+ * row's own (COALESCE), without reading or recompressing it.
+ */
+static Datum
+written_value(Entity *e, int f, bool *isnull)
+{
+	if (!e->existed || (e->known & (1U << f)))
+	{
+		*isnull = e->nulls[f];
+		return e->values[f];
+	}
+	*isnull = true;
+	return (Datum) 0;
+}
+
+/*
+ * Write the dirty entities of one kind that the upsert writes, with one
+ * statement (arrays of each column's type, unnested), in lock order.
  *
- * The statement runs as the table's owner, as a security-restricted
+ * The statements run as the table's owner, as a security-restricted
  * operation (as VACUUM or CREATE INDEX do): the table's triggers, rules,
  * defaults, constraints and index expressions are its owner's code, and
  * must not run with the rights of the owner of this SECURITY DEFINER
  * function (the superuser who installed the extension).
  */
 static void
-write_group_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents, WriteGroup g)
+upsert_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 {
 	IngestTable *tab = &t->tables[kind];
 	PlatformSavedUser saved;
-	Datum		args[INGEST_MAX_FIELDS + 1];
+	Datum		args[INGEST_MAX_FIELDS];
 	Datum	   *elems = palloc(sizeof(Datum) * (nents + 1));
 	bool	   *nulls = palloc(sizeof(bool) * (nents + 1));
-	SPIPlanPtr	plan = (g == WG_UPSERT) ? tab->upsert_plan : tab->move_plan[g == WG_MOVE_NULL];
-	int			nargs = tab->nwritten + (g == WG_MOVE ? 1 : 0);
 	int			nrows = 0;
 	int			w;
 	int			i;
@@ -730,15 +742,14 @@ write_group_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents, Wr
 	int			lbs[1] = {1};
 
 	for (i = 0; i < nents; i++)
-		if (order[i]->kind == kind && order[i]->dirty && write_group(tab, order[i]) == g)
+		if (order[i]->kind == kind && order[i]->dirty && write_group(tab, order[i]) == WG_UPSERT)
 			nrows++;
 	if (nrows == 0)
 		return;
 	dims[0] = nrows;
-	for (w = 0; w < nargs; w++)
+	for (w = 0; w < tab->nwritten; w++)
 	{
-		/* the last argument of a move: the stored keys */
-		int			f = w < tab->nwritten ? tab->written[w] : tab->key_field;
+		int			f = tab->written[w];
 		IngestColumn *col = &tab->cols[f];
 		int			k = 0;
 
@@ -747,52 +758,67 @@ write_group_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents, Wr
 		{
 			Entity	   *e = order[i];
 
-			if (e->kind != kind || !e->dirty || write_group(tab, e) != g)
+			if (e->kind != kind || !e->dirty || write_group(tab, e) != WG_UPSERT)
 				continue;
-			if (w == tab->nwritten)
-			{
-				elems[k] = e->oldkey;
-				nulls[k] = e->oldkey_null;
-			}
-
-			/*
-			 * A stored value the merge did not change is passed as NULL:
-			 * the statement keeps the row's own (COALESCE), without reading
-			 * or recompressing it.
-			 */
-			else if (!e->existed || (e->known & (1U << f)))
-			{
-				elems[k] = e->values[f];
-				nulls[k] = e->nulls[f];
-			}
-			else
-			{
-				elems[k] = (Datum) 0;
-				nulls[k] = true;
-			}
+			elems[k] = written_value(e, f, &nulls[k]);
 			k++;
 		}
 		args[w] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, col->typid,
 													 col->typlen, col->typbyval, col->typalign));
 	}
 	platform_become_owner(tab->owner, &saved);
-	if (SPI_execute_plan(plan, args, NULL, false, 0) != (g == WG_UPSERT ? SPI_OK_INSERT : SPI_OK_UPDATE))
+	if (SPI_execute_plan(tab->upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "writing %s failed", kind == IK_TRACE ? "traces" : "observations");
 	platform_restore_user(&saved);
 }
 
 /*
- * Write the dirty entities of one kind: one statement per group.
+ * Write the dirty rows of a partitioned table whose key changes, one
+ * UPDATE each (see prepare_table_plans()), in lock order: they are few,
+ * the rows whose key came late.
+ */
+static void
+move_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
+{
+	IngestTable *tab = &t->tables[kind];
+	PlatformSavedUser saved;
+	Datum		args[INGEST_MAX_FIELDS + 1];
+	char		nulls[INGEST_MAX_FIELDS + 1];
+	int			w;
+	int			i;
+
+	for (i = 0; i < nents; i++)
+	{
+		Entity	   *e = order[i];
+		WriteGroup	g;
+		bool		isnull;
+
+		if (e->kind != kind || !e->dirty || (g = write_group(tab, e)) == WG_UPSERT)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		for (w = 0; w < tab->nwritten; w++)
+		{
+			args[w] = written_value(e, tab->written[w], &isnull);
+			nulls[w] = isnull ? 'n' : ' ';
+		}
+		args[w] = e->oldkey;
+		nulls[w] = e->oldkey_null ? 'n' : ' ';
+		platform_become_owner(tab->owner, &saved);
+		if (SPI_execute_plan(tab->move_plan[g == WG_MOVE_NULL], args, nulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "writing %s failed", kind == IK_TRACE ? "traces" : "observations");
+		platform_restore_user(&saved);
+	}
+}
+
+/*
+ * Write the dirty entities of one kind.
  */
 static void
 write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 {
-	write_group_rows(t, kind, order, nents, WG_UPSERT);
+	upsert_rows(t, kind, order, nents);
 	if (t->tables[kind].partitioned)
-	{
-		write_group_rows(t, kind, order, nents, WG_MOVE);
-		write_group_rows(t, kind, order, nents, WG_MOVE_NULL);
-	}
+		move_rows(t, kind, order, nents);
 }
 
 /*

@@ -368,12 +368,12 @@ ingest_target_get(void)
 }
 
 /*
- * Prepare and keep one plan.
+ * Prepare and keep one plan, with the planner's cursor options.
  */
 static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *argtypes)
+keep_plan(const char *sql, int nargs, Oid *argtypes, int options)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, options);
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
@@ -383,35 +383,33 @@ keep_plan(const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * The columns that the writes set, as "ROWS FROM (unnest($1), ...) AS
- * u(v1, ...)": their values come as one array per column, in field order;
- * with with_key, one more array: the stored partition key of each row.
+ * The columns that the upsert writes, as "ROWS FROM (unnest($1), ...) AS
+ * u(v1, ...)": their values come as one array per column, in field order.
  */
 static void
-append_unnest(StringInfo sql, IngestTable *tab, bool with_key, Oid *argtypes)
+append_unnest(StringInfo sql, IngestTable *tab, Oid *argtypes)
 {
-	int			n = tab->nwritten + (with_key ? 1 : 0);
 	int			i;
 
 	appendStringInfoString(sql, "ROWS FROM (");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < tab->nwritten; i++)
 	{
 		appendStringInfo(sql, "%spg_catalog.unnest($%d)", i ? ", " : "", i + 1);
-		argtypes[i] = i < tab->nwritten ? tab->cols[tab->written[i]].arraytypid :
-			tab->cols[tab->key_field].arraytypid;
+		argtypes[i] = tab->cols[tab->written[i]].arraytypid;
 	}
 	appendStringInfoString(sql, ") AS u(");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < tab->nwritten; i++)
 		appendStringInfo(sql, "%sv%d", i ? ", " : "", i + 1);
 	appendStringInfoChar(sql, ')');
 }
 
 /*
- * "c = COALESCE(new, t.c)" for every written column but the id: a NULL
- * keeps the stored value.
+ * "c = COALESCE(<new value>, t.c)" for every written column but the id: a
+ * NULL keeps the stored value.  The new value is EXCLUDED.c (upsert) or
+ * parameter $n (update).
  */
 static void
-append_set_list(StringInfo sql, IngestTable *tab, const char *prefix)
+append_set_list(StringInfo sql, IngestTable *tab, bool params)
 {
 	int			i;
 
@@ -419,24 +417,28 @@ append_set_list(StringInfo sql, IngestTable *tab, const char *prefix)
 	{
 		const char *qc = quote_identifier(tab->cols[tab->written[i]].colname);
 
-		if (prefix)
-			appendStringInfo(sql, "%s%s = COALESCE(%s.%s, t.%s)", i > 1 ? ", " : "", qc, prefix, qc, qc);
+		if (params)
+			appendStringInfo(sql, "%s%s = COALESCE($%d, t.%s)", i > 1 ? ", " : "", qc, i + 1, qc);
 		else
-			appendStringInfo(sql, "%s%s = COALESCE(u.v%d, t.%s)", i > 1 ? ", " : "", qc, i + 1, qc);
+			appendStringInfo(sql, "%s%s = COALESCE(EXCLUDED.%s, t.%s)", i > 1 ? ", " : "", qc, qc, qc);
 	}
 }
 
 /*
  * Build the write plans of one table: the upsert, and for a partitioned
- * table the updates of rows whose partition key changes.
+ * table the update of a row whose partition key changes.
  *
  * The upsert's conflict target is the unique index the rows are found
  * through: (id), or (id, key) in a partitioned table.  ON CONFLICT cannot
  * move a row to another partition, and a row whose key changes would not
- * conflict with its stored version at all: such rows are written by an
- * UPDATE through the parent table instead, which finds them by (id, stored
- * key) in their partition and moves them when the new key belongs to
- * another.  A stored key that is NULL needs "IS NULL" to be found.
+ * conflict with its stored version at all: such a row is written by an
+ * UPDATE through the parent table instead, which finds it by (id, stored
+ * key) in its partition and moves it when the new key belongs to another;
+ * a stored key that is NULL needs "IS NULL" to be found ([1]).  The update
+ * takes one row: its plan is generic (planning an UPDATE through many
+ * partitions costs a millisecond) and still touches one partition, pruned
+ * by the key's value when it starts; an array of rows would be joined, and
+ * with small partitions a generic plan joins them by scanning every one.
  */
 static void
 prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *relname)
@@ -457,29 +459,33 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 			appendStringInfo(&sql, "%s%s", i ? ", " : "",
 							 quote_identifier(tab->cols[tab->written[i]].colname));
 		appendStringInfoString(&sql, ") SELECT * FROM ");
-		append_unnest(&sql, tab, false, argtypes);
+		append_unnest(&sql, tab, argtypes);
 		if (tab->partitioned && tab->key_field != 0)
 			appendStringInfo(&sql, " ON CONFLICT (%s, %s) DO UPDATE SET ", qid, qkey);
 		else
 			appendStringInfo(&sql, " ON CONFLICT (%s) DO UPDATE SET ", qid);
-		append_set_list(&sql, tab, "EXCLUDED");
-		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes);
+		append_set_list(&sql, tab, false);
+		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes, 0);
 	}
 	for (i = 0; i < 2 && tab->partitioned && tab->key_field != 0; i++)
 	{
+		int			w;
+
 		if (tab->move_plan[i] != NULL)
 			continue;
+		for (w = 0; w < tab->nwritten; w++)
+			argtypes[w] = tab->cols[tab->written[w]].typid;
+		argtypes[tab->nwritten] = tab->cols[tab->key_field].typid;
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "UPDATE %s.%s AS t SET ", qschema, qrel);
-		append_set_list(&sql, tab, NULL);
-		appendStringInfoString(&sql, " FROM ");
-		append_unnest(&sql, tab, i == 0, argtypes);
-		appendStringInfo(&sql, " WHERE t.%s OPERATOR(pg_catalog.=) u.v1 AND ", qid);
+		append_set_list(&sql, tab, true);
+		appendStringInfo(&sql, " WHERE t.%s OPERATOR(pg_catalog.=) $1 AND ", qid);
 		if (i == 0)
-			appendStringInfo(&sql, "t.%s OPERATOR(pg_catalog.=) u.v%d", qkey, tab->nwritten + 1);
+			appendStringInfo(&sql, "t.%s OPERATOR(pg_catalog.=) $%d", qkey, tab->nwritten + 1);
 		else
 			appendStringInfo(&sql, "t.%s IS NULL", qkey);
-		tab->move_plan[i] = keep_plan(sql.data, tab->nwritten + (i == 0 ? 1 : 0), argtypes);
+		tab->move_plan[i] = keep_plan(sql.data, tab->nwritten + (i == 0 ? 1 : 0), argtypes,
+									  CURSOR_OPT_GENERIC_PLAN);
 	}
 }
 
