@@ -63,15 +63,16 @@ COMMENT ON FUNCTION @extschema@.update_observation(text, jsonb, text) IS
     'Ingest the body of PATCH /api/v1/observations/{id}; returns one row as ingest_batch does';
 
 -- Housekeeping: delete the merge state of entities whose rows are gone
--- (deleted traces and observations).  Returns the number of rows removed.
--- Which rows still exist is read as the owner of traces and observations.
+-- (deleted traces and observations, and those of partitions that retention
+-- dropped or detached).  Returns the number of rows removed.  Which rows
+-- still exist is read as the owner of traces and observations.
 CREATE FUNCTION @extschema@.ingest_prune()
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'ingest_prune'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.ingest_prune() IS
-    'Delete the merge state of deleted traces and observations; returns the number of rows removed';
+    'Delete the merge state of deleted traces and observations (also of partitions that are gone); returns the number of rows removed';
 
 REVOKE EXECUTE ON FUNCTION @extschema@.ingest_batch(jsonb, text),
     @extschema@.create_trace(jsonb, text),
