@@ -5,7 +5,8 @@
  *	  functions: given parsed, validated events it checks their projects,
  *	  recognises duplicates, locks the entities they touch, merges them into
  *	  the stored rows so that the result does not depend on arrival order,
- *	  and writes every table with one statement per batch.
+ *	  and writes every table with one statement per batch (and one per row
+ *	  that moves to another partition).
  *
  * Merge rules.  Every field of a stored row remembers a stamp of the value
  * it holds: (class, event timestamp, tie-break), packed into two int64 and
@@ -32,6 +33,13 @@
  * read: two batches touching the same entity serialize, and cannot
  * deadlock on one another.  A call with more than INGEST_MAX_ENTITY_LOCKS
  * entities takes the batch lock exclusively instead, and runs alone.
+ *
+ * Partitioned targets.  The merge state also names the partition of each
+ * row, so that the read probes one partition (read_partitioned); before
+ * the writes, place_rows() routes new and changed partition keys, refuses
+ * the entities whose key no partition takes or whose partition retention
+ * dropped (a status per event), and finds rows stored without the merge;
+ * a row whose key changed is moved by an UPDATE (move_rows).
  *
  *-------------------------------------------------------------------------
  */
