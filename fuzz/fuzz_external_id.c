@@ -2,38 +2,41 @@
  *
  * fuzz_external_id.c
  *	  libFuzzer target over the server-free core of swisper.external_id
- *	  (src/external_id_core.c): the text parser, the printer, the binary
- *	  payload checks, the order and the abbreviated keys.
+ *	  (src/external_id_core.c): the classifier, the reader and printer of
+ *	  stored bytes, the binary payload checks, the order, the abbreviated
+ *	  keys and the strict rules.
  *
  * Every input is used four ways:
  *
- *	1. as the text of one value: the status must be the one the documented
- *	   rules give (empty, too long, first control character and its offset,
- *	   invalid UTF-8, blank at an end, else valid; checked in that order),
- *	   the kind must be the one an independent classifier gives (uuid
- *	   spelling, canonical integer <= INT64_MAX, else text as given), the
- *	   canonical bytes must have the kind's exact length (text: 1-255 bytes,
- *	   first byte no tag), and the printed form must be canonical (uuid:
- *	   lower-case hyphenated; integer: digits without leading zero; text: the
- *	   input), parse to the same bytes and print again the same;
+ *	1. as the text of one value: every text is a value; its kind must be
+ *	   the one an independent classifier gives (a uuid in the standard
+ *	   8-4-4-4-12 layout, any case, optionally braced; else a canonical
+ *	   integer <= INT64_MAX; else text as given), its stored bytes must have
+ *	   the kind's exact shape (text: the bytes as given, after a tag 3 exactly
+ *	   when the first byte is below 0x20), the printed form must be canonical
+ *	   (uuid: lower-case hyphenated; integer: the input; text: the input),
+ *	   parse to the same stored bytes and print again the same; the strict
+ *	   rules must give the documented status (empty, too long, first control
+ *	   character and its offset, blank at an end; in that order);
  *	2. as a binary message (first byte the tag): accepted exactly when the
  *	   documented sizes say so, and then printing and parsing the text again
  *	   gives the same bytes;
  *	3. as stored bytes of any shape (a corrupted datum): the kind must be the
- *	   documented one (tag 1 with 8 non-negative bytes, tag 2 with 16, text
- *	   starting at 0x20 or above, else 0), and printing must stay within
+ *	   documented one (empty or first byte 0x20 or above: text; tag 1 with 8
+ *	   non-negative bytes; tag 2 with 16; tag 3 followed by a byte below
+ *	   0x20: text; else 0), and printing must stay within
  *	   EXTERNAL_ID_OUTPUT_SIZE and fail exactly when the kind is 0;
  *	4. split at '\n' into up to three values: the comparison is
- *	   antisymmetric, 0 exactly when the canonical bytes are equal, agrees
- *	   with an independent order (integers by value < uuids by bytes < text
- *	   bytewise, shorter first), is transitive, and the abbreviated keys
- *	   never contradict it.
+ *	   antisymmetric, 0 exactly when the stored bytes are equal, equal to
+ *	   an independent order (the printed texts compared with memcmp, the
+ *	   shorter first), the same on stored bytes and on parsed forms, is
+ *	   transitive, and the abbreviated keys never contradict it.
  *
- * The encoding check of the server (pg_verifymbstr) is replaced by a strict
- * UTF-8 check (RFC 3629, as PostgreSQL's UTF8 verifier), so the inputs are
- * those of a UTF-8 database.  Hashing is hash_any() over the canonical bytes
- * in the server: with "equal iff bytes equal" checked here, equal values hash
- * alike.  Any failed check aborts, which libFuzzer reports as a crash.
+ * The server checks the database encoding before the core sees a value,
+ * and no PostgreSQL text holds a NUL byte; the core needs neither, so any
+ * bytes are fed to it.  Hashing is hash_any() over the stored bytes in the
+ * server: with "equal iff stored bytes equal" checked here, equal values
+ * hash alike.  Any failed check aborts, which libFuzzer reports as a crash.
  *
  *-------------------------------------------------------------------------
  */
@@ -55,104 +58,51 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/*
- * Strict UTF-8 (RFC 3629): shortest forms only, no surrogates, at most
- * U+10FFFF.  Stands in for the server's database encoding check.
- */
-static bool
-utf8_valid(const char *str, int len, void *arg)
+/* A parsed value: its stored bytes (malloc'ed) and its canonical form. */
+typedef struct Value
 {
-	const unsigned char *s = (const unsigned char *) str;
-	int			i = 0;
-
-	(void) arg;
-	while (i < len)
-	{
-		unsigned char c = s[i];
-		int			n;
-		unsigned char lo = 0x80,
-					hi = 0xBF;
-
-		if (c < 0x80)
-		{
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-		{
-			n = 2;
-			if (c == 0xE0)
-				lo = 0xA0;
-			if (c == 0xED)
-				hi = 0x9F;
-		}
-		else if (c >= 0xF0 && c <= 0xF4)
-		{
-			n = 3;
-			if (c == 0xF0)
-				lo = 0x90;
-			if (c == 0xF4)
-				hi = 0x8F;
-		}
-		else
-			return false;
-		if (i + n >= len)
-			return false;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (int k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-				return false;
-		i += n + 1;
-	}
-	return true;
-}
+	ExternalIdCanon canon;
+	unsigned char *stored;
+	int			len;
+} Value;
 
 /*
- * Oracle: does s spell a uuid the way PostgreSQL's uuid input accepts?  A
- * second, differently written reading of the grammar: optional braces
- * around 32 hex digits, a single '-' allowed right after the 4th, 8th, ...
- * 28th digit.  Fills bytes[16].
+ * Oracle: does s spell a uuid in the standard layout?  A second,
+ * differently written reading of the grammar: strip balanced braces, then
+ * 36 characters with '-' exactly at offsets 8, 13, 18 and 23 and hex
+ * digits elsewhere.  Fills bytes[16].
  */
 static bool
 oracle_uuid(const char *s, int len, unsigned char *bytes)
 {
+	const char *hex = "0123456789abcdef0123456789ABCDEF";
 	int			ndig = 0;
-	int			start = 0;
-	int			end = len;
 
-	if (len >= 1 && s[0] == '{')
+	if (len == 38 && s[0] == '{' && s[37] == '}')
 	{
-		if (len < 2 || s[len - 1] != '}')
-			return false;
-		start = 1;
-		end = len - 1;
+		s++;
+		len -= 2;
 	}
+	if (len != 36)
+		return false;
 	memset(bytes, 0, 16);
-	for (int i = start; i < end; i++)
+	for (int i = 0; i < 36; i++)
 	{
-		char		c = s[i];
-		const char *hex = "0123456789abcdef0123456789ABCDEF";
-		const char *p = (c != '\0') ? strchr(hex, c) : NULL;
+		const char *p;
 
-		if (p != NULL)
+		if (i == 8 || i == 13 || i == 18 || i == 23)
 		{
-			int			v = (int) (p - hex) % 16;
-
-			if (ndig == 32)
+			if (s[i] != '-')
 				return false;
-			bytes[ndig / 2] |= (unsigned char) (ndig % 2 == 0 ? v << 4 : v);
-			ndig++;
-		}
-		else if (c == '-' && i > start && s[i - 1] != '-' &&
-				 ndig % 4 == 0 && ndig < 32)
 			continue;
-		else
+		}
+		p = (s[i] != '\0') ? strchr(hex, s[i]) : NULL;
+		if (p == NULL)
 			return false;
+		bytes[ndig / 2] |= (unsigned char) (ndig % 2 == 0 ? ((p - hex) % 16) << 4 : (p - hex) % 16);
+		ndig++;
 	}
-	return ndig == 32 && s[end - 1] != '-';
+	return ndig == 32;
 }
 
 /*
@@ -183,27 +133,27 @@ oracle_integer(const char *s, int len, uint64_t *value)
 	return true;
 }
 
-/* The big-endian integer of a canonical integer value. */
+/* The big-endian integer of 8 payload bytes. */
 static uint64_t
-canon_integer(const ExternalIdCanon *c)
+be64(const unsigned char *p)
 {
 	uint64_t	v = 0;
 
-	for (int i = 1; i <= 8; i++)
-		v = (v << 8) | c->data[i];
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
 	return v;
 }
 
 /*
- * The status the documented rules give for text s (verify: whether the
- * encoding check runs), and the offset of the first control character.
+ * The status the documented strict rules give for s, and the offset of the
+ * first control character.
  */
 static ExternalIdStatus
-expected_status(const char *s, int len, bool verify, int *ctl)
+expected_strict(const char *s, int len, int *ctl)
 {
 	if (len == 0)
 		return EXTERNAL_ID_EMPTY;
-	if (len > EXTERNAL_ID_MAX_BYTES)
+	if (len > EXTERNAL_ID_STRICT_MAX_BYTES)
 		return EXTERNAL_ID_TOO_LONG;
 	for (int i = 0; i < len; i++)
 		if ((unsigned char) s[i] < 0x20 || (unsigned char) s[i] == 0x7f)
@@ -211,19 +161,17 @@ expected_status(const char *s, int len, bool verify, int *ctl)
 			*ctl = i;
 			return EXTERNAL_ID_CONTROL_CHAR;
 		}
-	if (verify && !utf8_valid(s, len, NULL))
-		return EXTERNAL_ID_BAD_ENCODING;
 	if (s[0] == ' ' || s[len - 1] == ' ')
 		return EXTERNAL_ID_BLANK_AT_END;
 	return EXTERNAL_ID_OK;
 }
 
 /*
- * Print canonical bytes into an exactly sized heap buffer (so that ASan sees
+ * Print stored bytes into an exactly sized heap buffer (so that ASan sees
  * any overrun); returns the malloc'ed text, its length in *n.
  */
 static char *
-print_canon(const unsigned char *data, int len, int *n)
+print_stored(const unsigned char *data, int len, int *n)
 {
 	char	   *buf = malloc(EXTERNAL_ID_OUTPUT_SIZE(len));
 
@@ -232,108 +180,113 @@ print_canon(const unsigned char *data, int len, int *n)
 	return buf;
 }
 
-/*
- * Property 1: one text value.  Returns its status; *out holds the canonical
- * bytes when valid.
- */
-static ExternalIdStatus
-check_text(const char *s, int len, ExternalIdCanon *out)
+/* The stored bytes of a canonical form, malloc'ed (at least 1 byte). */
+static unsigned char *
+stored_bytes(const ExternalIdCanon *c, int *len)
 {
-	ExternalIdStatus st;
-	ExternalIdStatus st_noverify;
-	ExternalIdCanon c2;
+	unsigned char *b = malloc(c->headlen + c->textlen + 1);
+
+	CHECK(b != NULL);
+	memcpy(b, c->head, c->headlen);
+	if (c->textlen > 0)
+		memcpy(b + c->headlen, c->text, c->textlen);
+	*len = c->headlen + c->textlen;
+	return b;
+}
+
+/*
+ * Property 1: one text value; fills *out (its stored bytes malloc'ed).
+ */
+static void
+check_text(const char *s, int len, Value *out)
+{
+	ExternalIdCanon *c = &out->canon;
 	int			errpos = -1;
 	int			ctl = -1;
 	unsigned char ubytes[16];
 	uint64_t	ival;
 	char	   *text;
 	int			n;
-	int			kind;
+	ExternalIdStatus st;
 
-	st = external_id_core_parse(s, len, utf8_valid, NULL, out, &errpos);
-	CHECK(st == expected_status(s, len, true, &ctl));
+	/* the strict rules */
+	st = external_id_core_check_strict(s, len, &errpos);
+	CHECK(st == expected_strict(s, len, &ctl));
 	if (st == EXTERNAL_ID_CONTROL_CHAR)
 		CHECK(errpos == ctl);
-	/* without the encoding callback, only the encoding check is skipped */
-	st_noverify = external_id_core_parse(s, len, NULL, NULL, &c2, &errpos);
-	CHECK(st_noverify == expected_status(s, len, false, &ctl));
-	if (st != EXTERNAL_ID_OK)
-		return st;
-	CHECK(st_noverify == EXTERNAL_ID_OK && c2.len == out->len &&
-		  memcmp(c2.data, out->data, out->len) == 0);
 
-	/* classification against the oracles, exact lengths */
-	kind = external_id_core_kind(out->data, out->len);
+	/* classification against the oracles, exact stored shapes */
+	external_id_core_parse(s, len, c);
+	out->stored = stored_bytes(c, &out->len);
+	CHECK(external_id_core_kind(out->stored, out->len) == c->kind);
 	if (oracle_uuid(s, len, ubytes))
 	{
-		CHECK(kind == EXTERNAL_ID_KIND_UUID);
-		CHECK(out->len == 1 + EXTERNAL_ID_UUID_BYTES);
-		CHECK(memcmp(out->data + 1, ubytes, 16) == 0);
+		CHECK(c->kind == EXTERNAL_ID_KIND_UUID);
+		CHECK(out->len == 1 + EXTERNAL_ID_UUID_BYTES && out->stored[0] == EXTERNAL_ID_KIND_UUID);
+		CHECK(memcmp(out->stored + 1, ubytes, 16) == 0);
 	}
 	else if (oracle_integer(s, len, &ival))
 	{
-		CHECK(kind == EXTERNAL_ID_KIND_INTEGER);
-		CHECK(out->len == 1 + EXTERNAL_ID_INTEGER_BYTES);
-		CHECK(canon_integer(out) == ival);
+		CHECK(c->kind == EXTERNAL_ID_KIND_INTEGER);
+		CHECK(out->len == 1 + EXTERNAL_ID_INTEGER_BYTES && out->stored[0] == EXTERNAL_ID_KIND_INTEGER);
+		CHECK(be64(out->stored + 1) == ival);
 	}
 	else
 	{
-		CHECK(kind == EXTERNAL_ID_KIND_TEXT);
-		CHECK(out->len == len && memcmp(out->data, s, len) == 0);
-		CHECK(!EXTERNAL_ID_IS_TAG(out->data[0]));
+		bool		tagged = len > 0 && (unsigned char) s[0] < 0x20;
+
+		CHECK(c->kind == EXTERNAL_ID_KIND_TEXT);
+		CHECK(out->len == len + (tagged ? 1 : 0));
+		if (tagged)
+			CHECK(out->stored[0] == EXTERNAL_ID_KIND_TEXT);
+		CHECK(len == 0 || memcmp(out->stored + (tagged ? 1 : 0), s, len) == 0);
 	}
-	CHECK(out->len >= 1 && out->len <= EXTERNAL_ID_MAX_BYTES);
 
 	/* the printed form: canonical for its kind */
-	text = print_canon(out->data, out->len, &n);
-	CHECK(n >= 1 && n + 1 <= EXTERNAL_ID_OUTPUT_SIZE(out->len));
-	CHECK((int) strlen(text) == n);
-	if (kind == EXTERNAL_ID_KIND_UUID)
+	text = print_stored(out->stored, out->len, &n);
+	CHECK(n >= 0 && n + 1 <= EXTERNAL_ID_OUTPUT_SIZE(out->len));
+	CHECK(text[n] == '\0');
+	if (c->kind == EXTERNAL_ID_KIND_UUID)
 	{
+		const char *u = (len == 38) ? s + 1 : s;
+
 		CHECK(n == 36);
 		for (int i = 0; i < n; i++)
 		{
-			if (i == 8 || i == 13 || i == 18 || i == 23)
-				CHECK(text[i] == '-');
-			else
-				CHECK((text[i] >= '0' && text[i] <= '9') ||
-					  (text[i] >= 'a' && text[i] <= 'f'));
-		}
-	}
-	else if (kind == EXTERNAL_ID_KIND_INTEGER)
-	{
-		uint64_t	back;
+			char		lower = (u[i] >= 'A' && u[i] <= 'F') ? (char) (u[i] - 'A' + 'a') : u[i];
 
-		CHECK(n <= 19 && (n == 1 || text[0] != '0'));
-		CHECK(oracle_integer(text, n, &back) && back == canon_integer(out));
+			CHECK(text[i] == lower);
+		}
 	}
 	else
 		CHECK(n == len && memcmp(text, s, len) == 0);
 
 	/* round trip: the printed form parses to the same bytes and prints alike */
 	{
-		ExternalIdCanon again;
+		Value		again;
 		char	   *text2;
 		int			n2;
 
-		CHECK(external_id_core_parse(text, n, utf8_valid, NULL, &again, &errpos) == EXTERNAL_ID_OK);
-		CHECK(again.len == out->len && memcmp(again.data, out->data, out->len) == 0);
-		text2 = print_canon(again.data, again.len, &n2);
+		external_id_core_parse(text, n, &again.canon);
+		again.stored = stored_bytes(&again.canon, &again.len);
+		CHECK(again.len == out->len && memcmp(again.stored, out->stored, out->len) == 0);
+		text2 = print_stored(again.stored, again.len, &n2);
 		CHECK(n2 == n && memcmp(text2, text, n) == 0);
 		free(text2);
+		free(again.stored);
 	}
 	free(text);
 
 	/* binary round trip of the fixed-size kinds; wrong sizes rejected */
-	if (kind != EXTERNAL_ID_KIND_TEXT)
+	if (c->kind != EXTERNAL_ID_KIND_TEXT)
 	{
 		ExternalIdCanon bin;
 
-		CHECK(external_id_core_recv(out->data[0], out->data + 1, out->len - 1, &bin) == EXTERNAL_ID_OK);
-		CHECK(bin.len == out->len && memcmp(bin.data, out->data, out->len) == 0);
-		CHECK(external_id_core_recv(out->data[0], out->data + 1, out->len - 2, &bin) != EXTERNAL_ID_OK);
+		CHECK(external_id_core_recv(c->kind, out->stored + 1, out->len - 1, &bin) == EXTERNAL_ID_OK);
+		CHECK(bin.headlen == out->len && bin.textlen == 0 &&
+			  memcmp(bin.head, out->stored, out->len) == 0);
+		CHECK(external_id_core_recv(c->kind, out->stored + 1, out->len - 2, &bin) != EXTERNAL_ID_OK);
 	}
-	return st;
 }
 
 /*
@@ -364,13 +317,14 @@ check_binary(const unsigned char *msg, int len)
 	{
 		ExternalIdCanon again;
 		int			tlen;
-		int			errpos;
-		char	   *text = print_canon(c.data, c.len, &tlen);
+		char	   *text = print_stored(c.head, c.headlen, &tlen);
 
-		CHECK(c.len == len && memcmp(c.data, msg, len) == 0);
+		CHECK(c.kind == tag && c.textlen == 0);
+		CHECK(c.headlen == len && memcmp(c.head, msg, len) == 0);
 		CHECK(tlen > 0);
-		CHECK(external_id_core_parse(text, tlen, utf8_valid, NULL, &again, &errpos) == EXTERNAL_ID_OK);
-		CHECK(again.len == c.len && memcmp(again.data, c.data, c.len) == 0);
+		external_id_core_parse(text, tlen, &again);
+		CHECK(again.headlen == c.headlen && again.textlen == 0 &&
+			  memcmp(again.head, c.head, c.headlen) == 0);
 		free(text);
 	}
 }
@@ -383,90 +337,84 @@ check_stored(const unsigned char *data, int len)
 {
 	int			kind = external_id_core_kind(data, len);
 	int			n;
-	char	   *text = print_canon(data, len, &n);
+	char	   *text = print_stored(data, len, &n);
+	ExternalIdView v;
 	int			want;
 
 	/* the documented validity of stored bytes, read independently */
-	if (len < 1)
-		want = 0;
+	if (len == 0 || data[0] >= 0x20)
+		want = EXTERNAL_ID_KIND_TEXT;
 	else if (data[0] == EXTERNAL_ID_KIND_INTEGER)
 		want = (len == 9 && data[1] <= 0x7f) ? EXTERNAL_ID_KIND_INTEGER : 0;
 	else if (data[0] == EXTERNAL_ID_KIND_UUID)
 		want = (len == 17) ? EXTERNAL_ID_KIND_UUID : 0;
+	else if (data[0] == EXTERNAL_ID_KIND_TEXT)
+		want = (len >= 2 && data[1] < 0x20) ? EXTERNAL_ID_KIND_TEXT : 0;
 	else
-		want = (data[0] >= 0x20) ? EXTERNAL_ID_KIND_TEXT : 0;
+		want = 0;
 	CHECK(kind == want);
+	CHECK(external_id_core_view(data, len, &v) == (kind != 0));
 	CHECK((n < 0) == (kind == 0));
 	if (n >= 0)
 		CHECK(n + 1 <= EXTERNAL_ID_OUTPUT_SIZE(len));
 	free(text);
 }
 
-/* Rank of a kind in the documented order. */
+/*
+ * The documented order, independently: print both values and compare the
+ * texts with memcmp, the shorter first.
+ */
 static int
-kind_rank(const ExternalIdCanon *c)
+oracle_compare(const Value *a, const Value *b)
 {
-	switch (external_id_core_kind(c->data, c->len))
-	{
-		case EXTERNAL_ID_KIND_INTEGER:
-			return 0;
-		case EXTERNAL_ID_KIND_UUID:
-			return 1;
-		default:
-			return 2;
-	}
-}
+	int			na,
+				nb,
+				r;
+	char	   *ta = print_stored(a->stored, a->len, &na);
+	char	   *tb = print_stored(b->stored, b->len, &nb);
 
-/* The documented order, computed independently of memcmp on the tags. */
-static int
-oracle_compare(const ExternalIdCanon *a, const ExternalIdCanon *b)
-{
-	int			ra = kind_rank(a),
-				rb = kind_rank(b);
-
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	if (ra == 0)
-	{
-		uint64_t	va = canon_integer(a),
-					vb = canon_integer(b);
-
-		return (va > vb) - (va < vb);
-	}
-	if (ra == 1)
-	{
-		for (int i = 1; i <= 16; i++)
-			if (a->data[i] != b->data[i])
-				return a->data[i] < b->data[i] ? -1 : 1;
-		return 0;
-	}
-	for (int i = 0; i < a->len && i < b->len; i++)
-		if (a->data[i] != b->data[i])
-			return a->data[i] < b->data[i] ? -1 : 1;
-	return (a->len > b->len) - (a->len < b->len);
+	r = memcmp(ta, tb, na < nb ? na : nb);
+	if (r == 0)
+		r = (na > nb) - (na < nb);
+	free(ta);
+	free(tb);
+	return (r > 0) - (r < 0);
 }
 
 static int
-cmp(const ExternalIdCanon *a, const ExternalIdCanon *b)
+cmp(const Value *a, const Value *b)
 {
-	return external_id_core_compare(a->data, a->len, b->data, b->len);
+	return external_id_core_compare(a->stored, a->len, b->stored, b->len);
 }
 
 /*
- * Property 4: two valid values.
+ * Property 4: two values.
  */
 static void
-check_pair(const ExternalIdCanon *a, const ExternalIdCanon *b)
+check_pair(const Value *a, const Value *b)
 {
 	int			r = cmp(a, b);
-	uint64_t	ka = external_id_core_abbrev(a->data, a->len);
-	uint64_t	kb = external_id_core_abbrev(b->data, b->len);
-	bool		same = a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+	ExternalIdView va,
+				vb;
+	uint64_t	ka,
+				kb;
+	bool		same = a->len == b->len && memcmp(a->stored, b->stored, a->len) == 0;
 
 	CHECK(r == -1 || r == 0 || r == 1);
 	CHECK(r == -cmp(b, a));
 	CHECK((r == 0) == same);
 	CHECK(r == oracle_compare(a, b));
+
+	/* the views of the parsed forms compare as the stored bytes do */
+	external_id_core_canon_view(&a->canon, &va);
+	external_id_core_canon_view(&b->canon, &vb);
+	CHECK(external_id_core_compare_views(&va, &vb) == r);
+
+	/* abbreviated keys, from parsed forms and from stored bytes alike */
+	ka = external_id_core_abbrev_view(&va);
+	kb = external_id_core_abbrev_view(&vb);
+	CHECK(external_id_core_view(a->stored, a->len, &va));
+	CHECK(external_id_core_abbrev_view(&va) == ka);
 	if (ka < kb)
 		CHECK(r < 0);
 	if (ka > kb)
@@ -480,11 +428,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *) data;
 	int			len = size > 100000 ? 100000 : (int) size;
-	ExternalIdCanon whole;
-	ExternalIdCanon part[3];
-	int			nvalid = 0;
+	Value		whole;
+	Value		part[3];
+	int			nparts = 0;
 
 	check_text(s, len, &whole);
+	free(whole.stored);
 	check_binary(data, len);
 	check_stored(data, len);
 
@@ -498,18 +447,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *nl = (k < 2) ? memchr(s + start, '\n', len - start) : NULL;
 			int			end = (nl != NULL) ? (int) (nl - s) : len;
 
-			if (check_text(s + start, end - start, &part[nvalid]) == EXTERNAL_ID_OK)
-				nvalid++;
+			check_text(s + start, end - start, &part[nparts++]);
 			if (nl == NULL)
 				break;
 			start = end + 1;
 		}
 	}
-	for (int i = 0; i < nvalid; i++)
-		for (int j = 0; j < nvalid; j++)
+	for (int i = 0; i < nparts; i++)
+		for (int j = 0; j < nparts; j++)
 			check_pair(&part[i], &part[j]);
 	/* transitivity over the three */
-	if (nvalid == 3)
+	if (nparts == 3)
 	{
 		for (int i = 0; i < 3; i++)
 			for (int j = 0; j < 3; j++)
@@ -517,5 +465,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (cmp(&part[i], &part[j]) <= 0 && cmp(&part[j], &part[k]) <= 0)
 						CHECK(cmp(&part[i], &part[k]) <= 0);
 	}
+	for (int i = 0; i < nparts; i++)
+		free(part[i].stored);
 	return 0;
 }

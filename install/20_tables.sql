@@ -7,7 +7,7 @@
 -- (default public).
 
 --
--- swisper.observability_schema(): the schema named by swisper.table_schema.
+-- @extschema@.observability_schema(): the schema named by swisper.table_schema.
 --
 -- current_setting(..., true) is NULL when the library is not loaded and the
 -- setting was never given; the default then applies as it would in C.
@@ -24,11 +24,11 @@ COMMENT ON FUNCTION @extschema@.observability_schema() IS
 'The schema that holds the observability tables (projects, traces, observations): the setting swisper.table_schema, default public';
 
 --
--- swisper.create_missing_tables(): the fixture's tables, on request, for a
+-- @extschema@.create_missing_tables(): the fixture's tables, on request, for a
 -- database that has none yet (a demo, a test, an application that does not
 -- bring its own migrations).  CREATE EXTENSION does not call it: the tables
 -- are the application's, made by its migrations or by a restore.
--- traces.user_id is nullable, indexed, of type swisper.external_id, with no
+-- traces.user_id is nullable, indexed, of type @extschema@.external_id, with no
 -- foreign key.  Existing tables are left alone.
 --
 CREATE FUNCTION @extschema@.create_missing_tables()
@@ -127,10 +127,10 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.create_missing_tables() IS
-'Creates whichever of the observability tables (projects, traces, observations, and the observationtype enum) does not exist yet in swisper.observability_schema(), with user_id of type swisper.external_id; CREATE EXTENSION does not call it; the tables are not members of the extension';
+'Creates whichever of the observability tables (projects, traces, observations, and the observationtype enum) does not exist yet in @extschema@.observability_schema(), with user_id of type @extschema@.external_id; CREATE EXTENSION does not call it; the tables are not members of the extension';
 
 --
--- swisper.disown(classid, objid): while CREATE EXTENSION runs, every object
+-- @extschema@.disown(classid, objid): while CREATE EXTENSION runs, every object
 -- created becomes a member of the extension, and DROP EXTENSION would drop
 -- it.  The application's tables and types must outlive the extension, so
 -- they are taken out.  An object that is not a member is left alone.
@@ -158,7 +158,7 @@ COMMENT ON FUNCTION @extschema@.disown(regclass, oid) IS
 'Takes an application table (pg_class) or type (pg_type) out of the extension, so that DROP EXTENSION leaves it in place';
 
 --
--- swisper.traces_table(): the traces table that the user_id functions work
+-- @extschema@.traces_table(): the traces table that the user_id functions work
 -- on, or an error that names what is wrong with it.
 --
 CREATE FUNCTION @extschema@.traces_table()
@@ -189,10 +189,10 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.traces_table() IS
-'The traces table in swisper.observability_schema(), or an error when it is missing or not a table';
+'The traces table in @extschema@.observability_schema(), or an error when it is missing or not a table';
 
 --
--- swisper.refuse_owner_checks(): changing the type of traces.user_id makes
+-- @extschema@.refuse_owner_checks(): changing the type of traces.user_id makes
 -- PostgreSQL re-check every CHECK constraint over the column, as the user
 -- who runs ALTER TABLE: a superuser, here.  A constraint that calls the
 -- table owner's own functions or operators would run them with those
@@ -242,14 +242,16 @@ COMMENT ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) IS
 'Raises insufficient_privilege when a CHECK constraint over traces.user_id calls functions or operators that are not built in, so that a type change would run the table owner''s code with the caller''s rights';
 
 --
--- swisper.fix_user_id(): make traces.user_id what the platform needs.
+-- @extschema@.fix_user_id(): make traces.user_id what the platform needs.
 --
 -- 1. every foreign key on traces whose columns include user_id is dropped,
---    whatever its name and whatever it references;
+--    whatever its name and whatever it references; on a plain table a
+--    placeholder CHECK (true) NO INHERIT NOT VALID takes its name (see
+--    below);
 -- 2. user_id becomes nullable;
--- 3. user_id becomes swisper.external_id, after every existing value has
---    been checked (UUID spellings become canonical; every other value is
---    kept byte for byte); the indexes on it are rebuilt, none is lost;
+-- 3. user_id becomes @extschema@.external_id: every value converts (uuids in
+--    their standard layout become lower-case; every other value is kept
+--    byte for byte); the indexes on it are rebuilt, none is lost;
 -- 4. there is an index that leads with user_id: an existing one (single
 --    column, or (user_id, "timestamp"), any btree or hash index without a
 --    predicate) is reused; one is created only when there is none.
@@ -271,11 +273,10 @@ DECLARE
 	fk			record;
 	idx			record;
 	ext_type	regtype := '@extschema@.external_id'::regtype;
-	bad_count	bigint;
-	bad_sample	text;
 	respelled	bigint;
 	idx_name	text;
 	alter_error text;
+	fk_note		text;
 	locked		boolean := false;
 BEGIN
 	tbl := @extschema@.traces_table();
@@ -296,13 +297,14 @@ BEGIN
 				  HINT = 'Convert the column to text first if every value should be kept as its text form.';
 	END IF;
 
-	-- Every value is checked before anything changes, under the lock that
-	-- the rewrite takes anyway, so that no value can arrive between the
-	-- check and the rewrite, and a refusal leaves the table as it was.
+	-- The checks run before anything changes, under the lock that the
+	-- rewrite takes anyway, so that no value can arrive between the count
+	-- of respelled values and the rewrite, and a refusal leaves the table as
+	-- it was.
 	IF col.typ <> ext_type THEN
 		EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
 		locked := true;
-		PERFORM @extschema@.refuse_owner_checks(tbl, 'convert user_id to swisper.external_id');
+		PERFORM @extschema@.refuse_owner_checks(tbl, 'convert user_id to @extschema@.external_id');
 
 		-- What the type change cannot carry over: a view over the column,
 		-- and an index on it with an operator class of text (or uuid) only.
@@ -315,10 +317,10 @@ BEGIN
 		   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
 		   AND d.refobjid = tbl AND d.refobjsubid = col.attnum AND r.ev_class <> tbl;
 		IF idx_name IS NOT NULL THEN
-			RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: used by view %', tbl::text, idx_name
+			RAISE EXCEPTION 'cannot convert %.user_id to @extschema@.external_id: used by view %', tbl::text, idx_name
 				USING ERRCODE = 'dependent_objects_still_exist',
 					  DETAIL = 'A view fixes the type of the columns it reads; nothing has been changed.',
-					  HINT = 'Drop the view, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create it again (add ::text where it needs text).';
+					  HINT = 'Drop the view, run CREATE EXTENSION swisper_ext (or @extschema@.fix_user_id()), then create it again (add ::text where it needs text).';
 		END IF;
 		SELECT string_agg(format('%s (%s)', i.indexrelid::pg_catalog.regclass, oc.opcname), ', ')
 		  INTO idx_name
@@ -327,29 +329,17 @@ BEGIN
 		  JOIN pg_catalog.pg_opclass oc ON oc.oid = (i.indclass::pg_catalog.oid[])[k.n]
 		 WHERE i.indrelid = tbl AND (i.indkey::pg_catalog.int2[])[k.n] = col.attnum AND NOT oc.opcdefault;
 		IF idx_name IS NOT NULL THEN
-			RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: index % uses an operator class of its present type', tbl::text, idx_name
+			RAISE EXCEPTION 'cannot convert %.user_id to @extschema@.external_id: index % uses an operator class of its present type', tbl::text, idx_name
 				USING ERRCODE = 'feature_not_supported',
-					  DETAIL = 'swisper.external_id has only its default btree and hash operator classes; nothing has been changed.',
-					  HINT = 'Drop the index, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create it again without the operator class.';
+					  DETAIL = '@extschema@.external_id has only its default btree and hash operator classes; nothing has been changed.',
+					  HINT = 'Drop the index, run CREATE EXTENSION swisper_ext (or @extschema@.fix_user_id()), then create it again without the operator class.';
 		END IF;
+		-- Every text is an external id, so every value converts; only
+		-- uuids in another spelling come back different (lower-case).
 		EXECUTE format($q$
-			SELECT count(*) FILTER (WHERE NOT ok), count(*) FILTER (WHERE ok AND canon <> u)
-			  FROM (SELECT u, ok, CASE WHEN ok THEN u::@extschema@.external_id::text END AS canon
-					  FROM (SELECT user_id::text AS u, @extschema@.is_valid_external_id(user_id::text) AS ok
-							  FROM %s WHERE user_id IS NOT NULL) v) w$q$, tbl)
-		  INTO bad_count, respelled;
-		IF bad_count > 0 THEN
-			EXECUTE format($q$
-				SELECT string_agg(to_json(left(u, 60))::text, ', ')
-				  FROM (SELECT user_id::text AS u FROM %s
-						 WHERE user_id IS NOT NULL AND NOT @extschema@.is_valid_external_id(user_id::text)
-						 LIMIT 5) v$q$, tbl)
-			  INTO bad_sample;
-			RAISE EXCEPTION '% value(s) of %.user_id cannot be converted to swisper.external_id', bad_count, tbl
-				USING ERRCODE = 'invalid_text_representation',
-					  DETAIL = format('For example: %s.', bad_sample),
-					  HINT = 'External ids are 1 to 255 bytes of UTF-8 without control characters or surrounding blanks. Correct or clear these values, then run CREATE EXTENSION or swisper.fix_user_id() again; nothing has been changed.';
-		END IF;
+			SELECT count(*) FILTER (WHERE u::@extschema@.external_id::text <> u)
+			  FROM (SELECT user_id::text AS u FROM %s WHERE user_id IS NOT NULL) v$q$, tbl)
+		  INTO respelled;
 	END IF;
 
 	-- 1. Foreign keys that include user_id, on the table and, when it is
@@ -357,12 +347,27 @@ BEGIN
 	-- its own besides the copies of the parent's (which go with the
 	-- parent's constraint, conparentid <> 0).  A partition's column may have
 	-- another attnum, so it is matched by name.
+	--
+	-- The application's migration tool may drop the same foreign key by its
+	-- name later, without IF EXISTS (the platform's migration c85a4ae4ef21
+	-- runs ALTER TABLE traces DROP CONSTRAINT fk_traces_user), and would
+	-- then fail on a database where this function dropped it first; so would
+	-- the downgrade of the migration that created it.  A constraint of the
+	-- same name that checks nothing stands in for it: CHECK (true), NOT VALID
+	-- so that adding it reads no row, NO INHERIT so that an inheritance
+	-- child neither gets it nor must have it, with a comment that says what
+	-- it is and which foreign key it replaces.  A partitioned table gets
+	-- none: there a CHECK constraint cannot be NO INHERIT, every partition
+	-- would get it, and ATTACH PARTITION would refuse every table without
+	-- it.
 	FOR fk IN
-		SELECT c.conrelid::pg_catalog.regclass AS rel, c.conname, c.confrelid::pg_catalog.regclass AS target
+		SELECT c.conrelid::pg_catalog.regclass AS rel, c.conname, c.confrelid::pg_catalog.regclass AS target,
+			   pg_catalog.pg_get_constraintdef(c.oid) AS def, r.relkind
 		  FROM (SELECT tbl::pg_catalog.regclass AS relid, 0 AS level
 				UNION	-- pg_partition_tree() has no row for a plain table
 				SELECT t.relid, t.level FROM pg_catalog.pg_partition_tree(tbl) t) p
 		  JOIN pg_catalog.pg_constraint c ON c.conrelid = p.relid
+		  JOIN pg_catalog.pg_class r ON r.oid = c.conrelid
 		  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attname = 'user_id'
 		 WHERE c.contype = 'f' AND a.attnum = ANY (c.conkey) AND c.conparentid = 0
 		 ORDER BY p.level, c.conrelid::pg_catalog.regclass::pg_catalog.text, c.conname
@@ -374,7 +379,21 @@ BEGIN
 		EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.rel, fk.conname);
 		action := 'constraint dropped';
 		detail := format('foreign key %I on %s referencing %s', fk.conname, fk.rel, fk.target);
-		RAISE NOTICE 'swisper_ext: dropped foreign key % on %(user_id), which referenced %', quote_ident(fk.conname), fk.rel, fk.target;
+		IF fk.relkind = 'r' THEN
+			EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (true) NO INHERIT NOT VALID', fk.rel, fk.conname);
+			EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', fk.conname, fk.rel,
+						   format('Placeholder left by @extschema@.fix_user_id() for the foreign key of this name, which it dropped (%s). '
+								  'It checks nothing. It is here so that a migration that drops that foreign key by name still finds it; '
+								  'it may be dropped.', fk.def));
+			detail := detail || '; a placeholder CHECK (true) keeps its name';
+			fk_note := format('A constraint %I CHECK (true) NO INHERIT NOT VALID, which checks nothing, stands in for it, '
+							  'so that a migration that drops the foreign key by name still finds it.', fk.conname);
+		ELSE
+			fk_note := format('%s is partitioned, so no placeholder constraint of the same name is left: '
+							  'every partition would get it, and ATTACH PARTITION would require it.', fk.rel);
+		END IF;
+		RAISE NOTICE 'swisper_ext: dropped foreign key % on %(user_id), which referenced %', quote_ident(fk.conname), fk.rel, fk.target
+			USING DETAIL = fk_note;
 		RETURN NEXT;
 	END LOOP;
 
@@ -421,14 +440,14 @@ BEGIN
 				IF idx_name IS NULL THEN
 					RAISE;
 				END IF;
-				RAISE EXCEPTION 'cannot convert %.user_id to swisper.external_id: an expression over it in % does not apply to the new type', tbl::text, idx_name
+				RAISE EXCEPTION 'cannot convert %.user_id to @extschema@.external_id: an expression over it in % does not apply to the new type', tbl::text, idx_name
 					USING ERRCODE = 'dependent_objects_still_exist',
-						  DETAIL = format('PostgreSQL re-parses them for swisper.external_id and reports: %s. Nothing has been changed.', alter_error),
-						  HINT = 'Drop them, run CREATE EXTENSION swisper_ext (or swisper.fix_user_id()), then create them again over user_id::text, e.g. lower(user_id::text).';
+						  DETAIL = format('PostgreSQL re-parses them for @extschema@.external_id and reports: %s. Nothing has been changed.', alter_error),
+						  HINT = 'Drop them, run CREATE EXTENSION swisper_ext (or @extschema@.fix_user_id()), then create them again over user_id::text, e.g. lower(user_id::text).';
 		END;
 		action := 'column changed';
-		detail := format('%s.user_id changed from %s to swisper.external_id', tbl, col.typ);
-		RAISE NOTICE 'swisper_ext: %.user_id changed from % to swisper.external_id; its indexes were rebuilt', tbl, col.typ;
+		detail := format('%s.user_id changed from %s to @extschema@.external_id', tbl, col.typ);
+		RAISE NOTICE 'swisper_ext: %.user_id changed from % to @extschema@.external_id; its indexes were rebuilt', tbl, col.typ;
 		RETURN NEXT;
 		IF respelled > 0 THEN
 			action := 'values canonicalized';
@@ -471,11 +490,11 @@ END
 $$;
 
 COMMENT ON FUNCTION @extschema@.fix_user_id() IS
-'Makes traces.user_id (in swisper.observability_schema()) an external identifier: drops every foreign key that includes it, makes it nullable, converts it to swisper.external_id after checking every value, and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
+'Makes traces.user_id (in @extschema@.observability_schema()) an external identifier: drops every foreign key that includes it (leaving on a plain table a placeholder CHECK (true) NO INHERIT NOT VALID of the same name, so that a migration that drops it by name still finds it), makes it nullable, converts it to @extschema@.external_id (every value converts; uuids become lower-case), and makes sure one index leads with it; returns and NOTICEs each change, and nothing when there is nothing to do';
 
 --
--- swisper.release_user_id(): the way back.  traces.user_id becomes text with
--- every value intact (as swisper.external_id prints it), so that nothing in
+-- @extschema@.release_user_id(): the way back.  traces.user_id becomes text with
+-- every value intact (as @extschema@.external_id prints it), so that nothing in
 -- the application's tables depends on the extension any more and DROP
 -- EXTENSION needs no CASCADE (which would drop the column).  Indexes on the
 -- column are rebuilt, none is lost.
@@ -496,15 +515,15 @@ BEGIN
 		PERFORM @extschema@.refuse_owner_checks(tbl, 'convert user_id back to text');
 		EXECUTE format('ALTER TABLE %s ALTER COLUMN user_id TYPE text USING user_id::text', tbl);
 		action := 'column changed';
-		detail := format('%s.user_id changed from swisper.external_id to text', tbl);
-		RAISE NOTICE 'swisper_ext: %.user_id changed from swisper.external_id to text; its indexes were rebuilt', tbl;
+		detail := format('%s.user_id changed from @extschema@.external_id to text', tbl);
+		RAISE NOTICE 'swisper_ext: %.user_id changed from @extschema@.external_id to text; its indexes were rebuilt', tbl;
 		RETURN NEXT;
 	END IF;
 END
 $$;
 
 COMMENT ON FUNCTION @extschema@.release_user_id() IS
-'Turns traces.user_id (in swisper.observability_schema()) back into text with every value intact, so that DROP EXTENSION swisper_ext needs no CASCADE';
+'Turns traces.user_id (in @extschema@.observability_schema()) back into text with every value intact, so that DROP EXTENSION swisper_ext needs no CASCADE';
 
 REVOKE ALL ON FUNCTION @extschema@.create_missing_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.disown(regclass, oid) FROM PUBLIC;
@@ -523,7 +542,7 @@ REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 -- traces already exists", and a dump of schema public restored after
 -- CREATE EXTENSION fails on every CREATE TABLE, then copies observations
 -- before traces into the install's foreign key and loses them.
--- swisper.create_missing_tables() makes them on request.  When there is no
+-- @extschema@.create_missing_tables() makes them on request.  When there is no
 -- traces table yet, the NOTICE says what to run once there is one.
 --
 -- CREATE EXTENSION raises client_min_messages to WARNING while the script
@@ -540,9 +559,9 @@ BEGIN
 		PERFORM @extschema@.fix_user_id();
 	ELSE
 		RAISE NOTICE 'swisper_ext: there is no table %.traces yet; no table was created or changed', s
-			USING HINT = 'After the application''s migrations have created it, run SELECT * FROM swisper.fix_user_id() once '
+			USING HINT = 'After the application''s migrations have created it, run SELECT * FROM @extschema@.fix_user_id() once '
 						 || '(a traces table restored from a dump made with the extension needs nothing). '
-						 || 'To create the tables now instead, run SELECT swisper.create_missing_tables().';
+						 || 'To create the tables now instead, run SELECT @extschema@.create_missing_tables().';
 	END IF;
 END
 $$;

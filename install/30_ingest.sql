@@ -1,4 +1,4 @@
--- Ingestion: swisper.ingest_batch() and the single-event functions
+-- Ingestion: @extschema@.ingest_batch() and the single-event functions
 -- of the HTTP API, written in C (src/ingest_*.c), and the table they
 -- keep in schema swisper: the per-entity merge state, which also records
 -- the events applied to each entity (duplicate detection).
@@ -79,3 +79,16 @@ REVOKE EXECUTE ON FUNCTION @extschema@.ingest_batch(jsonb, text),
     @extschema@.create_observation(jsonb, text),
     @extschema@.update_observation(text, jsonb, text),
     @extschema@.ingest_prune() FROM PUBLIC;
+
+-- OpenTelemetry: the body of an OTLP/HTTP JSON trace export, taken as text
+-- and parsed by the function itself, so that one bad span gets its own
+-- row instead of failing the call.  Every span makes an observation, a
+-- root span its trace too; the same merge as ingest_batch().
+CREATE FUNCTION @extschema@.ingest_otlp(request text, project_id text DEFAULT NULL)
+RETURNS TABLE (idx integer, span_id text, status integer, message text)
+AS 'MODULE_PATHNAME', 'ingest_otlp'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.ingest_otlp(text, text) IS
+    'Ingest an OTLP/HTTP JSON trace export (ExportTraceServiceRequest): every span an observation, a root span also its trace (GenAI semantic conventions mapped as docs/otlp.md says); one (idx, span_id, status, message) row per span, in document order';
+REVOKE EXECUTE ON FUNCTION @extschema@.ingest_otlp(text, text) FROM PUBLIC;

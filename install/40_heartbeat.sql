@@ -2,10 +2,10 @@
 --
 -- The heartbeat registry lives in shared memory (src/heartbeat.c); the
 -- background worker (src/worker.c) persists it and publishes status changes
--- into swisper.project_connection and on the channel swisper_project_status.
+-- into @extschema@.project_connection and on the channel swisper_project_status.
 
 --
--- swisper.project_connection: the persistent connection state of each
+-- @extschema@.project_connection: the persistent connection state of each
 -- project, written by the worker (every status change, and last_seen once
 -- per tick for the projects seen since the previous one) and, without
 -- shared_preload_libraries, by heartbeat() itself.  A member of the
@@ -31,7 +31,7 @@ COMMENT ON COLUMN @extschema@.project_connection.status IS
 COMMENT ON COLUMN @extschema@.project_connection.last_seen IS
 'Time of the last heartbeat or ingested event (persisted at most one worker tick late)';
 COMMENT ON COLUMN @extschema@.project_connection.last_heartbeat IS
-'Time of the last swisper.heartbeat() call';
+'Time of the last @extschema@.heartbeat() call';
 COMMENT ON COLUMN @extschema@.project_connection.connected_since IS
 'Start of the current run of sightings less than swisper.stale_after apart';
 COMMENT ON COLUMN @extschema@.project_connection.status_changed_at IS
@@ -42,7 +42,7 @@ COMMENT ON COLUMN @extschema@.project_connection.updated_at IS
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.project_connection', '');
 
 --
--- swisper.heartbeat(): the SDK's heartbeat.
+-- @extschema@.heartbeat(): the SDK's heartbeat.
 --
 CREATE FUNCTION @extschema@.heartbeat(project_id text, environment text DEFAULT NULL,
 									  app_version text DEFAULT NULL, sdk_version text DEFAULT NULL)
@@ -56,7 +56,7 @@ COMMENT ON FUNCTION @extschema@.heartbeat(text, text, text, text) IS
 REVOKE EXECUTE ON FUNCTION @extschema@.heartbeat(text, text, text, text) FROM PUBLIC;
 
 --
--- swisper.connection_status(): the status rule, shared with the worker.
+-- @extschema@.connection_status(): the status rule, shared with the worker.
 --
 CREATE FUNCTION @extschema@.connection_status(tracing_enabled boolean, last_seen timestamptz)
 RETURNS text
@@ -67,7 +67,7 @@ COMMENT ON FUNCTION @extschema@.connection_status(boolean, timestamptz) IS
 'Connection status at now(): disabled, never_seen, or connected/stale/disconnected by the age of last_seen against swisper.stale_after and swisper.disconnect_after';
 
 --
--- swisper.project_status_rows(): the rows of the view.  The observability
+-- @extschema@.project_status_rows(): the rows of the view.  The observability
 -- tables are found by name when it runs (schema swisper.table_schema), so
 -- the view does not depend on them and they can be dropped and re-created.
 -- It reads projects and traces as their owner (the caller must still be
@@ -83,7 +83,7 @@ AS 'MODULE_PATHNAME', 'swisper_project_status_rows'
 LANGUAGE C STABLE;
 
 COMMENT ON FUNCTION @extschema@.project_status_rows() IS
-'Rows of swisper.project_status, read from the tables of schema swisper.table_schema at call time';
+'Rows of @extschema@.project_status, read from the tables of schema swisper.table_schema at call time';
 
 REVOKE EXECUTE ON FUNCTION @extschema@.project_status_rows() FROM PUBLIC;
 
@@ -94,7 +94,7 @@ COMMENT ON VIEW @extschema@.project_status IS
 'Connection status per project for the UI: status, last_seen, seconds since, versions and traces today (UTC)';
 
 --
--- swisper.health(): the SDK's start-up check.
+-- @extschema@.health(): the SDK's start-up check.
 --
 CREATE FUNCTION @extschema@.health()
 RETURNS jsonb
@@ -111,7 +111,7 @@ COMMENT ON FUNCTION @extschema@.health() IS
 REVOKE EXECUTE ON FUNCTION @extschema@.health() FROM PUBLIC;
 
 --
--- swisper.heartbeat_registry_forget(): the shared registry outlives DROP
+-- @extschema@.heartbeat_registry_forget(): the shared registry outlives DROP
 -- EXTENSION; a new extension starts without the old one's sightings.
 --
 CREATE FUNCTION @extschema@.heartbeat_registry_forget()

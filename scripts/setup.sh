@@ -12,10 +12,12 @@ cd "$(dirname "$0")/.."
 # libtap-parser-sourcehandler-pgtap-perl: pgTAP and pg_prove; libipc-run-perl:
 # TAP tests; postgresql-15-partman: pg_partman, which the partitioning tests
 # manage traces and observations with; python3-asyncpg and python3-psycopg:
-# the client tests and the benchmarks; util-linux: runuser.
+# the client tests and the benchmarks; redis-server and python3-redis:
+# contrib/redis_consumer, its client test and its benchmark; util-linux:
+# runuser.
 PACKAGES=(build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
 	libtap-parser-sourcehandler-pgtap-perl libipc-run-perl postgresql-15-partman python3
-	python3-asyncpg python3-psycopg util-linux)
+	python3-asyncpg python3-psycopg redis-server python3-redis util-linux)
 
 ensure_packages "${PACKAGES[@]}" || exit 1
 

@@ -15,10 +15,16 @@ SHOW server_encoding;
 SHOW client_encoding;
 -- 'Zoë' is 4 bytes in UTF-8 (the client) and 3 in LATIN1 (stored).
 CREATE TABLE ids (id swisper.external_id);
-INSERT INTO ids VALUES ('Zoë'), ('1AAC01A8A9854CD1AAD67E12B25DA1BC'), ('42');
-SELECT id, swisper.external_id_kind(id), octet_length(id::text) AS stored_bytes,
+INSERT INTO ids VALUES ('Zoë'), ('{1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC}'), ('42'), (''), (E'\tZoë'), ('Zoe');
+-- The order is the order of the bytes in the database encoding (COLLATE "C"
+-- of this database): 'ë' is 0xEB here, after 'e'.
+SELECT to_json(id::text)::text AS value, swisper.external_id_kind(id), octet_length(id::text) AS stored_bytes,
 	swisper.external_id_send(id) AS binary_form
 FROM ids ORDER BY id;
+SELECT (SELECT array_agg(id ORDER BY id) FROM ids)::text[]
+	 = (SELECT array_agg(id::text ORDER BY id::text COLLATE "C") FROM ids) AS same_as_text_in_c;
+-- A character the database encoding cannot hold is refused as for text.
+INSERT INTO ids VALUES ('用户');
 SELECT count(*) FROM ids WHERE id = 'Zoë'::varchar;
 -- The 255-byte limit counts bytes of the database encoding: 255 'é' fit here.
 SELECT swisper.is_valid_external_id(repeat('é', 255)) AS latin1_255, swisper.is_valid_external_id(repeat('é', 256)) AS latin1_256;

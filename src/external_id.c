@@ -4,32 +4,35 @@
  *	  The type swisper.external_id: an identifier that names something in
  *	  another system (a user, an account, a session).
  *
- * Storage format.  A value is a varlena whose data is the value's
- * canonical bytes: a kind tag byte followed by a fixed-size payload (tag 1
- * integer: 8 bytes big-endian; tag 2 uuid: 16 bytes), or the text itself
- * with no tag (1 to 255 bytes, never starting with a control character).
+ * Every text is an external id, and comes back as it was given, except for
+ * uuids in their standard layout (printed lower-case hyphenated) and
+ * canonical integers (stored in 8 bytes, printed as given).  Storage
+ * format: a varlena whose data is the value's canonical bytes: a kind tag
+ * byte followed by a fixed-size payload (tag 1 integer: 8 bytes big-endian;
+ * tag 2 uuid: 16 bytes), or the text itself, with no tag when its first
+ * byte is 0x20 or above, after tag 3 when it is a control character.
  * external_id_core.c describes them and holds everything that needs no
- * server: the validator and classifier, the printer, the checks of binary
- * payloads, the order and the abbreviated keys.  This file is the server
- * side: fmgr entry points, varlenas, errors, encodings, sort support,
- * hashing and the planner support function.
+ * server: the classifier, the reader and printer, the checks of binary
+ * payloads, the order, the abbreviated keys and the strict rules.  This
+ * file is the server side: fmgr entry points, varlenas, errors, encodings,
+ * sort support, hashing, min/max and the planner support function.
  *
  * Each value has exactly one representation, so equality is equality of the
  * bytes (which makes btequalimage valid and B-tree deduplication possible),
- * and hashing hashes the bytes.  The total order is the order of the bytes
- * (memcmp, then the shorter first): integers before uuids before text;
- * integers by value (big-endian), uuids as uuid orders them, text bytewise
- * (like the "C" collation).
+ * and hashing hashes the bytes.  The order is the order of the canonical
+ * texts, byte by byte, like the "C" collation, whatever the kinds: that is
+ * the order a text column had, so ORDER BY, ranges and min/max mean what
+ * they meant before the column changed type.
  *
- * Bytes 0x00 and 0x04-0x1F are reserved as tags of future kinds (3 is text
- * in the binary format): a stored value starting with one is reported as
- * corrupted.  The binary (send/recv)
- * format always starts with a tag, 3 for text, and recv rejects unknown tags.
+ * Bytes 0x00 and 0x04-0x1F are reserved as tags of future kinds: a stored
+ * value starting with one is reported as corrupted.  The binary (send/recv)
+ * format always starts with a tag, 3 for text, and recv rejects unknown
+ * tags.
  *
- * One validator, external_id_parse() (external_id_core_parse() plus the
- * database encoding check and the error reports), serves text input, binary
- * input (for the text kind), the cross-type operators with text and
- * swisper.is_valid_external_id(); it either raises or returns false.
+ * One classifier, external_id_core_parse(), serves text input, binary input
+ * (for the text kind), the casts and the operators with text; it never
+ * fails.  Text input and binary input check the encoding first, as text's
+ * own input does; the other paths take text, which is valid already.
  *
  *-------------------------------------------------------------------------
  */
@@ -46,17 +49,14 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/supportnodes.h"
 #include "optimizer/optimizer.h"
-#include "parser/parse_func.h"
+#include "parser/parse_coerce.h"
 #include "utils/lsyscache.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/sortsupport.h"
 #include "utils/uuid.h"
 
 #include "external_id.h"
-#include "swisper_ext.h"
-
-/* Characters of a value shown in an error message before "...". */
-#define EXTERNAL_ID_SHOW_CHARS	64
 
 /* Access to the stored bytes of a possibly short-header value. */
 #define EXTID_BYTES(v)		((const unsigned char *) VARDATA_ANY(v))
@@ -71,144 +71,19 @@ typedef struct ExternalIdSortState
 } ExternalIdSortState;
 
 /*
- * external_id_show
- *		The value as it may appear in an error message.
- *
- * At most EXTERNAL_ID_SHOW_CHARS characters, then "..." when cut.  Control
- * characters and bytes that are not valid in the database encoding are
- * written as \xNN, so the message itself is always valid text.
- */
-static char *
-external_id_show(const char *str, int len)
-{
-	StringInfoData buf;
-	int			encoding = GetDatabaseEncoding();
-	int			pos = 0;
-	int			nchars = 0;
-
-	initStringInfo(&buf);
-	while (pos < len && nchars < EXTERNAL_ID_SHOW_CHARS)
-	{
-		unsigned char c = (unsigned char) str[pos];
-		int			charlen = 1;
-
-		if (c < 0x20 || c == 0x7f)
-			appendStringInfo(&buf, "\\x%02X", c);
-		else if (!IS_HIGHBIT_SET(c))
-			appendStringInfoChar(&buf, (char) c);
-		else
-		{
-			charlen = pg_encoding_verifymbchar(encoding, str + pos, len - pos);
-			if (charlen < 0)
-			{
-				charlen = 1;
-				appendStringInfo(&buf, "\\x%02X", c);
-			}
-			else
-				appendBinaryStringInfo(&buf, str + pos, charlen);
-		}
-		pos += charlen;
-		nchars++;
-	}
-	if (pos < len)
-		appendStringInfoString(&buf, "...");
-	return buf.data;
-}
-
-/*
- * verify_database_encoding
- *		Encoding callback of external_id_core_parse(): is str[0..len) valid in
- *		the database encoding?
- */
-static bool
-verify_database_encoding(const char *str, int len, void *arg)
-{
-	return pg_verifymbstr(str, len, true);
-}
-
-/*
- * external_id_parse
- *		Validate and canonicalise the text form of an external id.
- *
- * str[0..len) is in the database encoding and need not be NUL-terminated.
- * On success fills *out with the canonical (stored) bytes and returns
- * true.  On failure raises when raise is true (22P02, or 22001 for a value
- * over EXTERNAL_ID_MAX_BYTES), else returns false.  This is the one validator
- * of the type: text input, binary input, the casts, the operators with text
- * and swisper.is_valid_external_id() all call it, and it calls
- * external_id_core_parse() for everything but the encoding check.
- */
-bool
-external_id_parse(const char *str, int len, ExternalIdCanon *out, bool raise)
-{
-	int			errpos = 0;
-	ExternalIdStatus status;
-
-	status = external_id_core_parse(str, len, verify_database_encoding, NULL,
-									out, &errpos);
-	if (status == EXTERNAL_ID_OK)
-		return true;
-	if (!raise)
-		return false;
-
-	switch (status)
-	{
-		case EXTERNAL_ID_EMPTY:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type %s: \"%s\"",
-							"external_id", ""),
-					 errdetail("An external id cannot be empty.")));
-			break;
-		case EXTERNAL_ID_TOO_LONG:
-			ereport(ERROR,
-					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-					 errmsg("value too long for type %s: \"%s\"",
-							"external_id", external_id_show(str, len)),
-					 errdetail("The value is %d bytes long; an external id has at most %d bytes.",
-							   len, EXTERNAL_ID_MAX_BYTES)));
-			break;
-		case EXTERNAL_ID_CONTROL_CHAR:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type %s: \"%s\"",
-							"external_id", external_id_show(str, len)),
-					 errdetail("The value contains the control character U+%04X at byte %d.",
-							   (unsigned char) str[errpos], errpos + 1)));
-			break;
-		case EXTERNAL_ID_BAD_ENCODING:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type %s: \"%s\"",
-							"external_id", external_id_show(str, len)),
-					 errdetail("The value is not valid in the database encoding %s.",
-							   GetDatabaseEncodingName())));
-			break;
-		case EXTERNAL_ID_BLANK_AT_END:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type %s: \"%s\"",
-							"external_id", external_id_show(str, len)),
-					 errdetail("The value begins or ends with a blank."),
-					 errhint("Remove the blanks, for example with btrim(), before converting; blanks inside a value are kept.")));
-			break;
-		default:
-			elog(ERROR, "unexpected external id parse status %d", (int) status);
-	}
-	return false;				/* keep compiler quiet */
-}
-
-/*
  * external_id_from_canon
  *		A new varlena value holding the canonical bytes.
  */
 static struct varlena *
 external_id_from_canon(const ExternalIdCanon *canon)
 {
-	struct varlena *result = (struct varlena *) palloc(VARHDRSZ + canon->len);
+	int			len = canon->headlen + canon->textlen;
+	struct varlena *result = (struct varlena *) palloc(VARHDRSZ + len);
 
-	SET_VARSIZE(result, VARHDRSZ + canon->len);
-	memcpy(VARDATA(result), canon->data, canon->len);
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), canon->head, canon->headlen);
+	if (canon->textlen > 0)
+		memcpy(VARDATA(result) + canon->headlen, canon->text, canon->textlen);
 	return result;
 }
 
@@ -227,11 +102,20 @@ external_id_corrupted(const unsigned char *data, int len)
 }
 
 /*
+ * external_id_view
+ *		The view of a stored value (external_id_core_view()); a corrupted
+ *		datum is reported as such.
+ */
+static void
+external_id_view(const struct varlena *v, ExternalIdView *view)
+{
+	if (!external_id_core_view(EXTID_BYTES(v), EXTID_NBYTES(v), view))
+		external_id_corrupted(EXTID_BYTES(v), EXTID_NBYTES(v));
+}
+
+/*
  * external_id_to_cstring
  *		The text form of a stored value (external_id_core_output()).
- *
- * Stored values were validated on the way in; a tag or size that does not
- * fit means a corrupted datum, reported as such.
  */
 static char *
 external_id_to_cstring(const unsigned char *data, int len)
@@ -247,16 +131,20 @@ external_id_to_cstring(const unsigned char *data, int len)
 
 /*
  * external_id_in
- *		Text input: validate and canonicalise.
+ *		Text input: every string is a value.  The encoding is checked as a
+ *		text value's is on its way in (22021), so no path stores bytes that
+ *		text could not hold.
  */
 PG_FUNCTION_INFO_V1(external_id_in);
 Datum
 external_id_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
+	int			len = (int) strlen(str);
 	ExternalIdCanon canon;
 
-	external_id_parse(str, (int) strlen(str), &canon, true);
+	pg_verifymbstr(str, len, false);
+	external_id_core_parse(str, len, &canon);
 	PG_RETURN_POINTER(external_id_from_canon(&canon));
 }
 
@@ -279,10 +167,11 @@ external_id_out(PG_FUNCTION_ARGS)
  *		Binary input: the kind tag byte, then the payload.
  *
  * Integer: 8 bytes, big-endian, not negative.  Uuid: 16 bytes.  Text: the
- * characters in the client encoding (like text's binary format); they go
- * through external_id_parse() exactly as text input does, so a text payload
- * that spells a uuid or a canonical integer becomes that kind.  Unknown tags
- * and wrong payload sizes are rejected (22P03).
+ * characters in the client encoding, converted and checked exactly as
+ * text's binary input does (22021 for bytes that are not valid), then
+ * classified as text input is, so a text payload that spells a uuid or a
+ * canonical integer becomes that kind.  Unknown tags and wrong payload
+ * sizes are rejected (22P03).
  */
 PG_FUNCTION_INFO_V1(external_id_recv);
 Datum
@@ -305,17 +194,12 @@ external_id_recv(PG_FUNCTION_ARGS)
 
 	if (tag == EXTERNAL_ID_KIND_TEXT)
 	{
-		if (pg_get_client_encoding() == GetDatabaseEncoding())
-			external_id_parse(payload, nbytes, &canon, true);
-		else
-		{
-			char	   *converted = pg_client_to_server(payload, nbytes);
+		/* pq_getmsgtext()'s conversion: it checks the bytes, NUL included */
+		char	   *converted = pg_client_to_server(payload, nbytes);
 
-			/* unconverted (SQL_ASCII database): the bytes as sent, NULs too */
-			external_id_parse(converted,
-							  converted == payload ? nbytes : (int) strlen(converted),
-							  &canon, true);
-		}
+		external_id_core_parse(converted,
+							   converted == payload ? nbytes : (int) strlen(converted),
+							   &canon);
 	}
 	else
 	{
@@ -350,28 +234,23 @@ external_id_recv(PG_FUNCTION_ARGS)
 /*
  * external_id_send
  *		Binary output: the kind tag byte, then the payload (see recv); text
- *		values, stored without a tag, are sent with tag 3.
+ *		values are sent after tag 3, in the client encoding.
  */
 PG_FUNCTION_INFO_V1(external_id_send);
 Datum
 external_id_send(PG_FUNCTION_ARGS)
 {
 	struct varlena *v = PG_GETARG_VARLENA_PP(0);
-	const unsigned char *data = EXTID_BYTES(v);
-	int			len = EXTID_NBYTES(v);
+	ExternalIdView view;
 	StringInfoData buf;
 
+	external_id_view(v, &view);
 	pq_begintypsend(&buf);
-	if (EXTERNAL_ID_IS_TAG(data[0]))
-	{
-		pq_sendbyte(&buf, data[0]);
-		pq_sendbytes(&buf, (const char *) data + 1, len - 1);
-	}
+	pq_sendbyte(&buf, view.kind);
+	if (view.kind == EXTERNAL_ID_KIND_TEXT)
+		pq_sendtext(&buf, (const char *) view.p, view.len);
 	else
-	{
-		pq_sendbyte(&buf, EXTERNAL_ID_KIND_TEXT);
-		pq_sendtext(&buf, (const char *) data, len);
-	}
+		pq_sendbytes(&buf, (const char *) view.p, view.len);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -379,7 +258,7 @@ external_id_send(PG_FUNCTION_ARGS)
 
 /*
  * external_id_from_text
- *		Cast text (and varchar) to external_id; raises on bad input.
+ *		Cast text (and varchar) to external_id; never fails.
  */
 PG_FUNCTION_INFO_V1(external_id_from_text);
 Datum
@@ -388,8 +267,23 @@ external_id_from_text(PG_FUNCTION_ARGS)
 	text	   *t = PG_GETARG_TEXT_PP(0);
 	ExternalIdCanon canon;
 
-	external_id_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &canon, true);
+	external_id_core_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &canon);
 	PG_RETURN_POINTER(external_id_from_canon(&canon));
+}
+
+/*
+ * canon_from_uuid
+ *		The canonical form of a uuid: kind uuid, the same 16 bytes.
+ */
+static void
+canon_from_uuid(const pg_uuid_t *uuid, ExternalIdCanon *canon)
+{
+	canon->kind = EXTERNAL_ID_KIND_UUID;
+	canon->head[0] = EXTERNAL_ID_KIND_UUID;
+	memcpy(canon->head + 1, uuid->data, EXTERNAL_ID_UUID_BYTES);
+	canon->headlen = 1 + EXTERNAL_ID_UUID_BYTES;
+	canon->text = NULL;
+	canon->textlen = 0;
 }
 
 /*
@@ -400,54 +294,69 @@ PG_FUNCTION_INFO_V1(external_id_from_uuid);
 Datum
 external_id_from_uuid(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *uuid = PG_GETARG_UUID_P(0);
 	ExternalIdCanon canon;
 
-	canon.data[0] = EXTERNAL_ID_KIND_UUID;
-	memcpy(canon.data + 1, uuid->data, EXTERNAL_ID_UUID_BYTES);
-	canon.len = 1 + EXTERNAL_ID_UUID_BYTES;
+	canon_from_uuid(PG_GETARG_UUID_P(0), &canon);
 	PG_RETURN_POINTER(external_id_from_canon(&canon));
 }
 
 /*
  * external_id_to_text
- *		Cast external_id to text: the text output form.
+ *		Cast external_id to text (and varchar): the text output form.  It is
+ *		the implicit cast through which every text function and operator
+ *		applies to external ids.
  */
 PG_FUNCTION_INFO_V1(external_id_to_text);
 Datum
 external_id_to_text(PG_FUNCTION_ARGS)
 {
 	struct varlena *v = PG_GETARG_VARLENA_PP(0);
+	ExternalIdView view;
+	char		buf[EXTERNAL_ID_OUTPUT_SIZE(0)];
 
-	PG_RETURN_TEXT_P(cstring_to_text(external_id_to_cstring(EXTID_BYTES(v),
-															EXTID_NBYTES(v))));
+	external_id_view(v, &view);
+	if (view.kind == EXTERNAL_ID_KIND_TEXT)
+		PG_RETURN_TEXT_P(cstring_to_text_with_len((const char *) view.p, view.len));
+	external_id_core_output(EXTID_BYTES(v), EXTID_NBYTES(v), buf);
+	PG_RETURN_TEXT_P(cstring_to_text(buf));
+}
+
+/*
+ * external_id_to_name
+ *		Cast external_id to name (implicit, as varchar's): the text output,
+ *		cut to NAMEDATALEN - 1 bytes at a character boundary as text's cast
+ *		to name cuts it.
+ */
+PG_FUNCTION_INFO_V1(external_id_to_name);
+Datum
+external_id_to_name(PG_FUNCTION_ARGS)
+{
+	return DirectFunctionCall1(text_name,
+							   DirectFunctionCall1(external_id_to_text, PG_GETARG_DATUM(0)));
 }
 
 /*
  * external_id_to_uuid
- *		Explicit cast external_id to uuid; only values of kind uuid convert.
+ *		Explicit cast external_id to uuid: the uuid of the uuid kind; any
+ *		other value through uuid's own input, as text::uuid does (so the
+ *		other spellings uuid accepts, such as 32 digits without hyphens,
+ *		convert, and anything else raises uuid's 22P02).
  */
 PG_FUNCTION_INFO_V1(external_id_to_uuid);
 Datum
 external_id_to_uuid(PG_FUNCTION_ARGS)
 {
 	struct varlena *v = PG_GETARG_VARLENA_PP(0);
-	const unsigned char *data = EXTID_BYTES(v);
-	int			len = EXTID_NBYTES(v);
+	ExternalIdView view;
 	pg_uuid_t  *uuid;
 
-	if (external_id_core_kind(data, len) != EXTERNAL_ID_KIND_UUID)
-	{
-		char	   *str = external_id_to_cstring(data, len);
-
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"%s\"", "uuid",
-						external_id_show(str, (int) strlen(str))),
-				 errdetail("Only external ids of kind uuid convert to uuid.")));
-	}
+	external_id_view(v, &view);
+	if (view.kind != EXTERNAL_ID_KIND_UUID)
+		return DirectFunctionCall1(uuid_in,
+								   CStringGetDatum(external_id_to_cstring(EXTID_BYTES(v),
+																		  EXTID_NBYTES(v))));
 	uuid = (pg_uuid_t *) palloc(UUID_LEN);
-	memcpy(uuid->data, data + 1, UUID_LEN);
+	memcpy(uuid->data, view.p, UUID_LEN);
 	PG_RETURN_UUID_P(uuid);
 }
 
@@ -460,111 +369,146 @@ Datum
 external_id_kind(PG_FUNCTION_ARGS)
 {
 	struct varlena *v = PG_GETARG_VARLENA_PP(0);
-	const char *kind = NULL;
+	ExternalIdView view;
+	const char *kind;
 
-	switch (external_id_core_kind(EXTID_BYTES(v), EXTID_NBYTES(v)))
-	{
-		case EXTERNAL_ID_KIND_INTEGER:
-			kind = "integer";
-			break;
-		case EXTERNAL_ID_KIND_UUID:
-			kind = "uuid";
-			break;
-		case EXTERNAL_ID_KIND_TEXT:
-			kind = "text";
-			break;
-		default:
-			external_id_corrupted(EXTID_BYTES(v), EXTID_NBYTES(v));
-	}
+	external_id_view(v, &view);
+	if (view.kind == EXTERNAL_ID_KIND_INTEGER)
+		kind = "integer";
+	else if (view.kind == EXTERNAL_ID_KIND_UUID)
+		kind = "uuid";
+	else
+		kind = "text";
 	PG_RETURN_TEXT_P(cstring_to_text(kind));
 }
 
 /*
  * is_valid_external_id
- *		Would this text convert to external_id?  Never raises for a bad value
- *		(PostgreSQL 15 has no soft input errors, hence this function).
+ *		Does the text keep the strict rules (1 to 255 bytes, no control
+ *		character, no blank at either end)?  Every text is an external id;
+ *		this is the check of the domain swisper.strict_external_id, for
+ *		those who want to refuse such values.
  */
 PG_FUNCTION_INFO_V1(is_valid_external_id);
 Datum
 is_valid_external_id(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
-	ExternalIdCanon canon;
+	int			errpos;
 
-	PG_RETURN_BOOL(external_id_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-									 &canon, false));
+	PG_RETURN_BOOL(external_id_core_check_strict(VARDATA_ANY(t),
+												 VARSIZE_ANY_EXHDR(t),
+												 &errpos) == EXTERNAL_ID_OK);
 }
 
 /* ---------- comparison ---------- */
 
 /*
- * Three-way comparisons of the four argument shapes the operator family
- * covers.  A text argument is parsed to its canonical form first (raising
- * 22P02 when it is not a valid external id), so 'ABC...' compares equal to
- * the lower-case uuid it spells.
+ * compare_stored
+ *		external_id_core_compare() of two stored values; a corrupted one is
+ *		reported as such.
+ */
+static int
+compare_stored(const struct varlena *a, const struct varlena *b)
+{
+	int			r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
+											 EXTID_BYTES(b), EXTID_NBYTES(b));
+
+	if (r == -2)
+	{
+		if (external_id_core_kind(EXTID_BYTES(a), EXTID_NBYTES(a)) == 0)
+			external_id_corrupted(EXTID_BYTES(a), EXTID_NBYTES(a));
+		external_id_corrupted(EXTID_BYTES(b), EXTID_NBYTES(b));
+	}
+	return r;
+}
+
+/* The type of the other operand of a cross-type comparison. */
+typedef enum OtherOperand
+{
+	OTHER_TEXT,
+	OTHER_UUID,
+	OTHER_NAME
+} OtherOperand;
+
+/*
+ * Three-way comparisons of the argument shapes the operators cover:
+ * external_id with external_id, and with text, uuid and name.  A text, uuid
+ * or name argument is read as the external id it converts to (which never
+ * fails), so 'ABC...' compares equal to the lower-case uuid it spells, and
+ * the order is the order of the canonical texts.
  */
 static int
 cmp_ext_ext(FunctionCallInfo fcinfo)
 {
 	struct varlena *a = PG_GETARG_VARLENA_PP(0);
 	struct varlena *b = PG_GETARG_VARLENA_PP(1);
-	int			r;
+	int			r = compare_stored(a, b);
 
-	r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
-								  EXTID_BYTES(b), EXTID_NBYTES(b));
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
 	return r;
-}
-
-static int
-cmp_ext_text(FunctionCallInfo fcinfo)
-{
-	struct varlena *a = PG_GETARG_VARLENA_PP(0);
-	text	   *b = PG_GETARG_TEXT_PP(1);
-	ExternalIdCanon cb;
-	int			r;
-
-	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb, true);
-	r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
-								  cb.data, cb.len);
-	PG_FREE_IF_COPY(a, 0);
-	PG_FREE_IF_COPY(b, 1);
-	return r;
-}
-
-static int
-cmp_text_ext(FunctionCallInfo fcinfo)
-{
-	text	   *a = PG_GETARG_TEXT_PP(0);
-	struct varlena *b = PG_GETARG_VARLENA_PP(1);
-	ExternalIdCanon ca;
-	int			r;
-
-	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca, true);
-	r = external_id_core_compare(ca.data, ca.len,
-								  EXTID_BYTES(b), EXTID_NBYTES(b));
-	PG_FREE_IF_COPY(a, 0);
-	PG_FREE_IF_COPY(b, 1);
-	return r;
-}
-
-static int
-cmp_text_text(FunctionCallInfo fcinfo)
-{
-	text	   *a = PG_GETARG_TEXT_PP(0);
-	text	   *b = PG_GETARG_TEXT_PP(1);
-	ExternalIdCanon ca;
-	ExternalIdCanon cb;
-
-	external_id_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca, true);
-	external_id_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb, true);
-	return external_id_core_compare(ca.data, ca.len, cb.data, cb.len);
 }
 
 /*
- * The operator functions: for each argument shape, = <> < <= > >= and the
- * B-tree support function 1 (cmp).
+ * cmp_ext_other
+ *		Compare the external id argument ext_arg with the argument
+ *		1 - ext_arg of type other, from the point of view of argument 0.
+ */
+static int
+cmp_ext_other(FunctionCallInfo fcinfo, int ext_arg, OtherOperand other)
+{
+	struct varlena *e = PG_GETARG_VARLENA_PP(ext_arg);
+	text	   *t = NULL;
+	ExternalIdView ve;
+	ExternalIdView vo;
+	ExternalIdCanon co;
+	int			r;
+
+	external_id_view(e, &ve);
+	switch (other)
+	{
+		case OTHER_UUID:
+			canon_from_uuid(PG_GETARG_UUID_P(1 - ext_arg), &co);
+			break;
+		case OTHER_NAME:
+			{
+				const char *n = NameStr(*PG_GETARG_NAME(1 - ext_arg));
+
+				external_id_core_parse(n, (int) strlen(n), &co);
+				break;
+			}
+		default:
+			t = PG_GETARG_TEXT_PP(1 - ext_arg);
+			external_id_core_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &co);
+	}
+	external_id_core_canon_view(&co, &vo);
+	r = external_id_core_compare_views(&ve, &vo);
+	PG_FREE_IF_COPY(e, ext_arg);
+	if (t != NULL)
+		PG_FREE_IF_COPY(t, 1 - ext_arg);
+	return ext_arg == 0 ? r : -r;
+}
+
+#define EXTERNAL_ID_CMP_OTHER(name, ext_arg, other) \
+static int \
+name(FunctionCallInfo fcinfo) \
+{ \
+	return cmp_ext_other(fcinfo, ext_arg, other); \
+}
+
+EXTERNAL_ID_CMP_OTHER(cmp_ext_text, 0, OTHER_TEXT)
+EXTERNAL_ID_CMP_OTHER(cmp_text_ext, 1, OTHER_TEXT)
+EXTERNAL_ID_CMP_OTHER(cmp_ext_uuid, 0, OTHER_UUID)
+EXTERNAL_ID_CMP_OTHER(cmp_uuid_ext, 1, OTHER_UUID)
+EXTERNAL_ID_CMP_OTHER(cmp_ext_name, 0, OTHER_NAME)
+EXTERNAL_ID_CMP_OTHER(cmp_name_ext, 1, OTHER_NAME)
+
+/*
+ * The operator functions: for each argument shape, = <> < <= > >=, and
+ * for the shapes of the operator families the B-tree support function 1
+ * (cmp).  The operators with name are in no family: the planner support
+ * function turns them into the type's own before an index is considered.
  */
 #define EXTERNAL_ID_OPERATOR(fname, cmpfn, test) \
 PG_FUNCTION_INFO_V1(fname); \
@@ -574,13 +518,16 @@ fname(PG_FUNCTION_ARGS) \
 	PG_RETURN_BOOL(cmpfn(fcinfo) test 0); \
 }
 
-#define EXTERNAL_ID_OPERATORS(prefix, cmpfn) \
+#define EXTERNAL_ID_COMPARISONS(prefix, cmpfn) \
 EXTERNAL_ID_OPERATOR(prefix##_eq, cmpfn, ==) \
 EXTERNAL_ID_OPERATOR(prefix##_ne, cmpfn, !=) \
 EXTERNAL_ID_OPERATOR(prefix##_lt, cmpfn, <) \
 EXTERNAL_ID_OPERATOR(prefix##_le, cmpfn, <=) \
 EXTERNAL_ID_OPERATOR(prefix##_gt, cmpfn, >) \
-EXTERNAL_ID_OPERATOR(prefix##_ge, cmpfn, >=) \
+EXTERNAL_ID_OPERATOR(prefix##_ge, cmpfn, >=)
+
+#define EXTERNAL_ID_OPERATORS(prefix, cmpfn) \
+EXTERNAL_ID_COMPARISONS(prefix, cmpfn) \
 PG_FUNCTION_INFO_V1(prefix##_cmp); \
 Datum \
 prefix##_cmp(PG_FUNCTION_ARGS) \
@@ -591,34 +538,79 @@ prefix##_cmp(PG_FUNCTION_ARGS) \
 EXTERNAL_ID_OPERATORS(external_id, cmp_ext_ext)
 EXTERNAL_ID_OPERATORS(external_id_text, cmp_ext_text)
 EXTERNAL_ID_OPERATORS(text_external_id, cmp_text_ext)
+EXTERNAL_ID_OPERATORS(external_id_uuid, cmp_ext_uuid)
+EXTERNAL_ID_OPERATORS(uuid_external_id, cmp_uuid_ext)
+EXTERNAL_ID_COMPARISONS(external_id_name, cmp_ext_name)
+EXTERNAL_ID_COMPARISONS(name_external_id, cmp_name_ext)
 
 /*
  * external_id_texts_cmp
  *		B-tree support function 1 for (text, text) in the family: compares
  *		two texts as external ids.  The B-tree code needs it to sort the
  *		elements of "col = ANY($1::text[])" before an index scan.  There are
- *		deliberately no (text, text) operators in the family.
+ *		deliberately no (text, text) operators in the family.  (For uuid[]
+ *		the family has uuid's own uuid_cmp: a uuid's order is its canonical
+ *		text's order.)
  */
 PG_FUNCTION_INFO_V1(external_id_texts_cmp);
 Datum
 external_id_texts_cmp(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(cmp_text_text(fcinfo));
+	text	   *a = PG_GETARG_TEXT_PP(0);
+	text	   *b = PG_GETARG_TEXT_PP(1);
+	ExternalIdCanon ca;
+	ExternalIdCanon cb;
+	ExternalIdView va;
+	ExternalIdView vb;
+
+	external_id_core_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca);
+	external_id_core_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb);
+	external_id_core_canon_view(&ca, &va);
+	external_id_core_canon_view(&cb, &vb);
+	PG_RETURN_INT32(external_id_core_compare_views(&va, &vb));
 }
 
 /*
+ * external_id_smaller, external_id_larger
+ *		The transition (and combine) functions of min(external_id) and
+ *		max(external_id): the smaller or larger in the type's order.
+ */
+PG_FUNCTION_INFO_V1(external_id_smaller);
+Datum
+external_id_smaller(PG_FUNCTION_ARGS)
+{
+	struct varlena *a = PG_GETARG_VARLENA_PP(0);
+	struct varlena *b = PG_GETARG_VARLENA_PP(1);
+
+	PG_RETURN_POINTER(compare_stored(a, b) <= 0 ? a : b);
+}
+
+PG_FUNCTION_INFO_V1(external_id_larger);
+Datum
+external_id_larger(PG_FUNCTION_ARGS)
+{
+	struct varlena *a = PG_GETARG_VARLENA_PP(0);
+	struct varlena *b = PG_GETARG_VARLENA_PP(1);
+
+	PG_RETURN_POINTER(compare_stored(a, b) >= 0 ? a : b);
+}
+
+/* The operand types of the cross-type operators. */
+#define IS_OTHER_OPERAND_TYPE(t)	((t) == TEXTOID || (t) == UUIDOID || (t) == NAMEOID)
+
+/*
  * external_id_text_support
- *		Planner support for the operators between external_id and text:
- *		rewrites  col OP textexpr  into  col OP textexpr::external_id.
+ *		Planner support for the operators between external_id and text,
+ *		uuid or name: rewrites  col OP expr  into  col OP expr::external_id.
  *
  * The result means the same (the cross-type operators convert their text
- * operand and compare), but the comparison becomes the type's own operator:
- * the conversion runs once per scan instead of once per comparison, a
- * constant is converted at plan time, and the index scan uses the index's
- * own comparison function instead of looking up a cross-type one for every
- * probe.  This is what makes  WHERE user_id = $1::varchar  as fast as a
- * lookup with an external_id key.  Returns NULL (no rewrite) for anything it
- * does not recognise.
+ * or uuid operand and compare), but the comparison becomes the type's own
+ * operator: the conversion runs once per scan instead of once per
+ * comparison, a constant is converted at plan time, and the index scan uses
+ * the index's own comparison function instead of looking up a cross-type
+ * one for every probe.  This is what makes  WHERE user_id = $1::varchar  as
+ * fast as a lookup with an external_id key.  Returns NULL (no rewrite) for
+ * anything it does not recognise.
  */
 PG_FUNCTION_INFO_V1(external_id_text_support);
 Datum
@@ -632,10 +624,11 @@ external_id_text_support(PG_FUNCTION_ARGS)
 	FuncExpr   *fexpr;
 	Node	   *left;
 	Node	   *right;
-	Node	   *textarg;
+	Node	   *otherarg;
+	bool		other_is_left;
+	Oid			othertype;
 	Oid			exttype;
-	Oid			textoid = TEXTOID;
-	Oid			fromtext;
+	Oid			convfunc;
 	Oid			opno;
 	char	   *fname;
 	const char *opname = NULL;
@@ -651,18 +644,27 @@ external_id_text_support(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 	left = linitial(fexpr->args);
 	right = lsecond(fexpr->args);
-	if (exprType(left) == TEXTOID && exprType(right) != TEXTOID)
+	other_is_left = IS_OTHER_OPERAND_TYPE(exprType(left));
+	if (other_is_left)
 	{
-		textarg = left;
+		otherarg = left;
 		exttype = exprType(right);
 	}
-	else if (exprType(right) == TEXTOID && exprType(left) != TEXTOID)
+	else if (IS_OTHER_OPERAND_TYPE(exprType(right)))
 	{
-		textarg = right;
+		otherarg = right;
 		exttype = exprType(left);
 	}
 	else
 		PG_RETURN_POINTER(NULL);
+	if (IS_OTHER_OPERAND_TYPE(exttype))
+		PG_RETURN_POINTER(NULL);
+
+	/* a name is read through its text, as the cast name -> text does */
+	if (exprType(otherarg) == NAMEOID)
+		otherarg = (Node *) makeFuncExpr(F_TEXT_NAME, TEXTOID, list_make1(otherarg),
+										 InvalidOid, InvalidOid, COERCE_IMPLICIT_CAST);
+	othertype = exprType(otherarg);
 
 	fname = get_func_name(fexpr->funcid);
 	if (fname == NULL || strlen(fname) < 3)
@@ -673,17 +675,22 @@ external_id_text_support(PG_FUNCTION_ARGS)
 	if (opname == NULL)
 		PG_RETURN_POINTER(NULL);
 
-	fromtext = LookupFuncName(list_make2(makeString(SWISPER_SCHEMA_NAME),
-										 makeString("external_id_from_text")),
-							  1, &textoid, true);
+	/*
+	 * The conversion is the cast's function, found in pg_cast and not by
+	 * name: a name lookup in schema swisper would need USAGE on it, which a
+	 * role that may read the table need not have.
+	 */
+	if (find_coercion_pathway(exttype, othertype, COERCION_ASSIGNMENT,
+							  &convfunc) != COERCION_PATH_FUNC)
+		PG_RETURN_POINTER(NULL);
 	opno = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString((char *) opname)),
 							exttype, exttype);
-	if (!OidIsValid(fromtext) || !OidIsValid(opno))
+	if (!OidIsValid(convfunc) || !OidIsValid(opno))
 		PG_RETURN_POINTER(NULL);
 
-	conv = makeFuncExpr(fromtext, exttype, list_make1(textarg),
-						InvalidOid, exprCollation(textarg), COERCE_EXPLICIT_CAST);
-	if (textarg == left)
+	conv = makeFuncExpr(convfunc, exttype, list_make1(otherarg),
+						InvalidOid, InvalidOid, COERCE_EXPLICIT_CAST);
+	if (other_is_left)
 		op = make_opclause(opno, BOOLOID, false, (Expr *) conv, (Expr *) right,
 						   InvalidOid, InvalidOid);
 	else
@@ -707,10 +714,8 @@ external_id_fast_cmp(Datum x, Datum y, SortSupport ssup)
 {
 	struct varlena *a = PG_DETOAST_DATUM_PACKED(x);
 	struct varlena *b = PG_DETOAST_DATUM_PACKED(y);
-	int			r;
+	int			r = compare_stored(a, b);
 
-	r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
-								  EXTID_BYTES(b), EXTID_NBYTES(b));
 	if ((Pointer) a != DatumGetPointer(x))
 		pfree(a);
 	if ((Pointer) b != DatumGetPointer(y))
@@ -720,19 +725,21 @@ external_id_fast_cmp(Datum x, Datum y, SortSupport ssup)
 
 /*
  * external_id_abbrev_convert
- *		Abbreviated key: the first sizeof(Datum) stored bytes, zero-padded,
- *		as an unsigned integer (external_id_core_abbrev(), which says why
- *		this agrees with the full order).
+ *		Abbreviated key: the first sizeof(Datum) bytes of the canonical text,
+ *		zero-padded, as an unsigned integer (external_id_core_abbrev_view(),
+ *		which says why this agrees with the full order).
  */
 static Datum
 external_id_abbrev_convert(Datum original, SortSupport ssup)
 {
 	ExternalIdSortState *state = (ExternalIdSortState *) ssup->ssup_extra;
 	struct varlena *v = PG_DETOAST_DATUM_PACKED(original);
+	ExternalIdView view;
 	uint64		key;
 	Datum		res;
 
-	key = external_id_core_abbrev(EXTID_BYTES(v), EXTID_NBYTES(v));
+	external_id_view(v, &view);
+	key = external_id_core_abbrev_view(&view);
 	res = (Datum) (key >> (64 - 8 * SIZEOF_DATUM));
 	if ((Pointer) v != DatumGetPointer(original))
 		pfree(v);
@@ -809,9 +816,10 @@ external_id_sortsupport(PG_FUNCTION_ARGS)
 
 /*
  * Hash support: hash_any over the canonical (stored) bytes, so equal
- * values hash alike whichever spelling they came from, and a text argument
- * (the cross-type members of the hash family) hashes like the external_id it
- * converts to.
+ * values hash alike whichever spelling they came from, and a text or uuid
+ * argument (the cross-type members of the hash family) hashes like the
+ * external_id it converts to.  The stored bytes of a value are the same as
+ * in every earlier version, so hash indexes and hash partitions stay valid.
  */
 PG_FUNCTION_INFO_V1(external_id_hash);
 Datum
@@ -836,24 +844,81 @@ external_id_hash_extended(PG_FUNCTION_ARGS)
 	return h;
 }
 
+/*
+ * hash_canon
+ *		hash_any[_extended] of the stored bytes of a canonical form, which
+ *		are in one piece except for a text after tag 3.
+ */
+static Datum
+hash_canon(const ExternalIdCanon *canon, bool extended, int64 seed)
+{
+	const unsigned char *bytes;
+	unsigned char *joined = NULL;
+	int			len = canon->headlen + canon->textlen;
+	Datum		h;
+
+	if (canon->textlen == 0)
+		bytes = canon->head;
+	else if (canon->headlen == 0)
+		bytes = (const unsigned char *) canon->text;
+	else
+	{
+		joined = palloc(len);
+		memcpy(joined, canon->head, canon->headlen);
+		memcpy(joined + canon->headlen, canon->text, canon->textlen);
+		bytes = joined;
+	}
+	h = extended ? hash_any_extended(bytes, len, seed) : hash_any(bytes, len);
+	if (joined != NULL)
+		pfree(joined);
+	return h;
+}
+
+/* The canonical form of a text argument. */
+static void
+canon_from_text_arg(FunctionCallInfo fcinfo, ExternalIdCanon *canon)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+
+	external_id_core_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), canon);
+}
+
 PG_FUNCTION_INFO_V1(external_id_text_hash);
 Datum
 external_id_text_hash(PG_FUNCTION_ARGS)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
 	ExternalIdCanon canon;
 
-	external_id_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &canon, true);
-	return hash_any(canon.data, canon.len);
+	canon_from_text_arg(fcinfo, &canon);
+	return hash_canon(&canon, false, 0);
 }
 
 PG_FUNCTION_INFO_V1(external_id_text_hash_extended);
 Datum
 external_id_text_hash_extended(PG_FUNCTION_ARGS)
 {
-	text	   *t = PG_GETARG_TEXT_PP(0);
 	ExternalIdCanon canon;
 
-	external_id_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &canon, true);
-	return hash_any_extended(canon.data, canon.len, PG_GETARG_INT64(1));
+	canon_from_text_arg(fcinfo, &canon);
+	return hash_canon(&canon, true, PG_GETARG_INT64(1));
+}
+
+PG_FUNCTION_INFO_V1(external_id_uuid_hash);
+Datum
+external_id_uuid_hash(PG_FUNCTION_ARGS)
+{
+	ExternalIdCanon canon;
+
+	canon_from_uuid(PG_GETARG_UUID_P(0), &canon);
+	return hash_canon(&canon, false, 0);
+}
+
+PG_FUNCTION_INFO_V1(external_id_uuid_hash_extended);
+Datum
+external_id_uuid_hash_extended(PG_FUNCTION_ARGS)
+{
+	ExternalIdCanon canon;
+
+	canon_from_uuid(PG_GETARG_UUID_P(0), &canon);
+	return hash_canon(&canon, true, PG_GETARG_INT64(1));
 }

@@ -5,10 +5,9 @@
  *
  * An external id is stored as a varlena whose data is a one-byte kind tag
  * followed by the payload, or the text itself (see external_id_core.c, which
- * also defines the tags, EXTERNAL_ID_MAX_BYTES and ExternalIdCanon).  Other C
- * code that needs to check or canonicalise an id without raising (for
- * example to count bad values before a migration) calls external_id_parse()
- * with raise = false.
+ * also defines the tags and ExternalIdCanon).  Every text is an external
+ * id; other C code that needs the canonical form of a text calls
+ * external_id_core_parse(), which never fails.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,8 +17,5 @@
 #include "postgres.h"
 
 #include "external_id_core.h"
-
-extern bool external_id_parse(const char *str, int len, ExternalIdCanon *out,
-							  bool raise);
 
 #endif							/* EXTERNAL_ID_H */

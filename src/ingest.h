@@ -16,7 +16,10 @@
  *                  partitioned targets: their partitions, routing a key,
  *                  probes of one partition's index (and the scan keys of
  *                  every direct index probe);
- * ingest_sql.c     the SQL entry points.
+ * ingest_sql.c     the SQL entry points;
+ * ingest_otlp.c    swisper.ingest_otlp(): an OTLP/JSON trace export request
+ *                  parsed into events (with the helpers of ingest_event.c)
+ *                  for the same merge, and its SQL entry point.
  *
  *-------------------------------------------------------------------------
  */
@@ -259,6 +262,25 @@ extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx
 extern void ingest_parse_http(IngestTarget *target, HttpKind kind, Jsonb *body,
 							  const char *observation_id,
 							  const char *default_project, IngestEvent *ev);
+/* ... and the helpers the OTLP parser (ingest_otlp.c) builds its events with */
+extern bool ingest_reject(IngestEvent *ev, int status, const char *fmt,...) pg_attribute_printf(3, 4);
+extern JsonbValue *ingest_get_key(JsonbContainer *obj, const char *key, JsonbValue *buf);
+extern JsonbContainer *ingest_as_object(JsonbValue *v);
+extern bool ingest_set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v,
+							 const char *prefix, const char *key);
+extern bool ingest_set_field_text(IngestEvent *ev, IngestTable *tab, int f, int cls,
+								  const char *s, const char *what);
+extern bool ingest_set_field_ts(IngestEvent *ev, IngestTable *tab, int f, int cls,
+								TimestampTz ts, const char *what);
+extern bool ingest_check_id_length(IngestEvent *ev, JsonbValue *v, const char *prefix,
+								   const char *key);
+extern bool ingest_set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv,
+							  const char *path);
+extern bool ingest_set_trace_project(IngestTarget *t, IngestEvent *ev);
+extern bool ingest_set_obs_trace(IngestTarget *t, IngestEvent *ev, JsonbValue *tv,
+								 const char *path);
+extern void ingest_set_tiebreak(IngestEvent *ev);
+extern bool ingest_json_nests_deeper(const char *s, int len, int limit);
 
 /* ingest_merge.c */
 extern void ingest_apply(IngestTarget *target, IngestEvent *events, int nevents);

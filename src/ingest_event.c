@@ -30,14 +30,32 @@
 #include "ingest.h"
 #include "ingest_timestamp_core.h"
 
+/*
+ * The helpers ingest_otlp.c shares, declared in ingest.h: global names
+ * with the ingest_ prefix, called here by their short ones.
+ */
+#define reject				ingest_reject
+#define get_key				ingest_get_key
+#define as_object			ingest_as_object
+#define set_field			ingest_set_field
+#define set_field_text		ingest_set_field_text
+#define set_field_ts		ingest_set_field_ts
+#define check_id_length		ingest_check_id_length
+#define set_entity			ingest_set_entity
+#define set_trace_project	ingest_set_trace_project
+#define set_obs_trace		ingest_set_obs_trace
+#define set_tiebreak		ingest_set_tiebreak
+#define json_nests_deeper	ingest_json_nests_deeper
+
 /* Shorthands for the tables of a target. */
 #define TRACES(t)	(&(t)->tables[IK_TRACE])
 #define OBS(t)		(&(t)->tables[IK_OBS])
 
 /*
  * Ids are keys of btree indexes (the tables' primary keys, trace_id,
- * parent_observation_id, session_id, the merge state's entity_id), and a
- * btree entry cannot exceed a third of a page (2704 bytes with 8 kB pages).
+ * parent_observation_id, session_id, user_id, the merge state's entity_id),
+ * and a btree entry cannot exceed a third of a page (2704 bytes with 8 kB
+ * pages).
  * A longer id would fail the whole call when its row is written, so it is
  * refused here, for its own element, with room left for the other columns
  * of an index.
@@ -63,9 +81,7 @@ static const char *const unstored_types[] = {"score-create", "dataset-item-creat
  * Mark an event invalid (or otherwise finished) with a status and message.
  * Returns false so that callers can "return reject(...)".
  */
-static bool reject(IngestEvent *ev, int status, const char *fmt,...) pg_attribute_printf(3, 4);
-
-static bool
+bool
 reject(IngestEvent *ev, int status, const char *fmt,...)
 {
 	va_list		args;
@@ -92,7 +108,7 @@ reject(IngestEvent *ev, int status, const char *fmt,...)
 /*
  * The value of key in an object, or NULL when absent or JSON null.
  */
-static JsonbValue *
+JsonbValue *
 get_key(JsonbContainer *obj, const char *key, JsonbValue *buf)
 {
 	JsonbValue *v;
@@ -127,7 +143,7 @@ get_key2(JsonbContainer *obj, const char *k1, const char *k2, JsonbValue *buf,
 /*
  * The container of an object value, or NULL if v is not an object.
  */
-static JsonbContainer *
+JsonbContainer *
 as_object(JsonbValue *v)
 {
 	if (v && v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
@@ -362,7 +378,7 @@ json_text(JsonbValue *v)
  * class cls.  path names the field in messages.  Returns false (and
  * rejects the event) when the value does not fit the column.
  */
-static bool
+bool
 set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, const char *prefix,
 		  const char *key)
 {
@@ -395,7 +411,7 @@ set_field(IngestEvent *ev, IngestTable *tab, int f, int cls, JsonbValue *v, cons
 /*
  * Store a value given as C text (defaults, values taken from elsewhere).
  */
-static bool
+bool
 set_field_text(IngestEvent *ev, IngestTable *tab, int f, int cls, const char *s,
 			   const char *what)
 {
@@ -425,7 +441,7 @@ set_field_text(IngestEvent *ev, IngestTable *tab, int f, int cls, const char *s,
 /*
  * Store a timestamp (already parsed) into a timestamp field.
  */
-static bool
+bool
 set_field_ts(IngestEvent *ev, IngestTable *tab, int f, int cls, TimestampTz ts, const char *what)
 {
 	IngestColumn *col = &tab->cols[f];
@@ -473,7 +489,7 @@ typedef struct PlainBodyField
 
 static const PlainBodyField trace_plain_fields[] = {
 	{"name", NULL, TF_NAME, false},
-	{"userId", "user_id", TF_USER_ID, false},	/* its type limits it */
+	{"userId", "user_id", TF_USER_ID, true},	/* indexed like the other ids */
 	{"sessionId", "session_id", TF_SESSION_ID, true},
 	{"input", NULL, TF_INPUT, false},
 	{"output", NULL, TF_OUTPUT, false},
@@ -491,7 +507,7 @@ static const PlainBodyField observation_plain_fields[] = {
 /*
  * Refuse an id longer than INGEST_MAX_ID_BYTES (in its text form).
  */
-static bool
+bool
 check_id_length(IngestEvent *ev, JsonbValue *v, const char *prefix, const char *key)
 {
 	const char *s;
@@ -803,7 +819,7 @@ fill_observation(IngestTarget *t, IngestEvent *ev, JsonbContainer *body, const c
 /*
  * Set the entity id of an event (field 0 of its table) and its key.
  */
-static bool
+bool
 set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv, const char *path)
 {
 	IngestTable *tab = &t->tables[kind];
@@ -833,7 +849,7 @@ set_entity(IngestTarget *t, IngestEvent *ev, IngestKind kind, JsonbValue *idv, c
 /*
  * The project of a trace event, converted for traces.project_id.
  */
-static bool
+bool
 set_trace_project(IngestTarget *t, IngestEvent *ev)
 {
 	return set_field_text(ev, TRACES(t), TF_PROJECT_ID, FIRST_EXPLICIT, ev->project_id, "project_id");
@@ -843,7 +859,7 @@ set_trace_project(IngestTarget *t, IngestEvent *ev)
  * The trace an observation event names: its trace_id, and the placeholder
  * trace row the observation implies until the trace's own events arrive.
  */
-static bool
+bool
 set_obs_trace(IngestTarget *t, IngestEvent *ev, JsonbValue *tv, const char *path)
 {
 	IngestTable *traces = TRACES(t);
@@ -895,7 +911,7 @@ derive_event_id(IngestEvent *ev, const char *type, const char *entity)
 	ev->event_id = psprintf("%s:%s:" INT64_FORMAT ".%06d", type, entity, secs, (int) us);
 }
 
-static void
+void
 set_tiebreak(IngestEvent *ev)
 {
 	ev->tiebreak = hash_bytes_extended((const unsigned char *) ev->event_id,
@@ -907,7 +923,7 @@ set_tiebreak(IngestEvent *ev)
  * brackets outside strings; every server encoding keeps the bytes of ASCII
  * characters for ASCII only, so a byte-wise scan is exact.
  */
-static bool
+bool
 json_nests_deeper(const char *s, int len, int limit)
 {
 	int			depth = 0;

@@ -114,7 +114,7 @@ def check_restored(how, before, state):
     ok(idx == before["indexes"], "%s: the indexes on user_id are there (%s)" % (how, idx),
        "%s\n%s" % (before["indexes"], idx))
     found = psql(DST, "SET enable_seqscan = off; "
-                      "SELECT id FROM traces WHERE user_id = '1aac01a8a9854cd1aad67e12b25da1bc' ORDER BY id")
+                      "SELECT id FROM traces WHERE user_id = '{1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC}' ORDER BY id")
     ok(found == before["found"], "%s: the restored index finds a UUID in another spelling" % how,
        "%s\n%s" % (before["found"], found))
     fix = psql(DST, "SELECT count(*) FROM swisper.fix_user_id() WHERE action IS NOT NULL")
@@ -210,7 +210,7 @@ ingested = psql(SRC, "SELECT count(*) FROM swisper.ingest_batch('%s') WHERE stat
 ok(ingested == str(len(STREAM)), "ingest the SDK stream (%s events)" % ingested, ingested)
 before = {"digest": psql(SRC, DIGEST), "indexes": psql(SRC, USER_ID_INDEXES),
           "state": psql(SRC, STATE),
-          "found": psql(SRC, "SELECT id FROM traces WHERE user_id = '1aac01a8a9854cd1aad67e12b25da1bc' ORDER BY id")}
+          "found": psql(SRC, "SELECT id FROM traces WHERE user_id = '{1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC}' ORDER BY id")}
 ok(before["found"] == "3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f\nd1"
    and psql(SRC, "SELECT level FROM observations WHERE id = '%s'" % ERRORED) == "ERROR",
    "the source holds the ingested trace, and the errored span at level ERROR", before["found"])

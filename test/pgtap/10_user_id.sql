@@ -79,13 +79,14 @@ SET LOCAL swisper.table_schema = 'tap_int';
 SELECT throws_ok($$SELECT * FROM swisper.fix_user_id()$$, '42804',
 				 'column "user_id" of table "tap_int.traces" has type bigint, which cannot hold external ids',
 				 'a bigint user_id: datatype_mismatch');
-CREATE SCHEMA tap_bad;
-CREATE TABLE tap_bad.traces (id int, user_id text NOT NULL);
-INSERT INTO tap_bad.traces VALUES (1, ''), (2, 'fine');
-SET LOCAL swisper.table_schema = 'tap_bad';
-SELECT throws_ok($$SELECT * FROM swisper.fix_user_id()$$, '22P02',
-				 '1 value(s) of tap_bad.traces.user_id cannot be converted to swisper.external_id',
-				 'an unconvertible value: invalid_text_representation, counted');
-SELECT col_not_null('tap_bad', 'traces', 'user_id', 'and nothing changed');
+-- Values the earlier external_id refused convert like any other, byte for
+-- byte.
+CREATE SCHEMA tap_odd;
+CREATE TABLE tap_odd.traces (id int, user_id text NOT NULL);
+INSERT INTO tap_odd.traces VALUES (1, ''), (2, E' tab\there ');
+SET LOCAL swisper.table_schema = 'tap_odd';
+SELECT lives_ok($$SELECT * FROM swisper.fix_user_id()$$, 'the empty string and blanks and tabs convert');
+SELECT results_eq($$SELECT user_id::text FROM tap_odd.traces ORDER BY id$$,
+				  ARRAY['', E' tab\there '], 'and come back byte for byte');
 SELECT * FROM finish();
 ROLLBACK;

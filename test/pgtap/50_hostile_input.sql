@@ -386,7 +386,7 @@ FROM (VALUES
 	('st_trace', 'data.input', 'i', 201, NULL, $$(SELECT octet_length(input::text) FROM traces WHERE id = '$ID') = 10000002$$),
 	('st_trace', 'data.metadata', 'm', 201, NULL, NULL),
 	('st_trace', 'data.tags', 't', 400, '^data\.tags: must be an array of strings$', NULL),
-	('st_trace', 'data.user_id', 'u', 400, '^data\.user_id: value too long for type external_id: "u{64}\.\.\."$', NULL),
+	('st_trace', 'data.user_id', 'u', 400, '^data\.user_id: longer than 1024 bytes \(an id has at most 1024 bytes\)$', NULL),
 	('st_trace', 'data.session_id', 's', 400, '^data\.session_id: longer than 1024 bytes \(an id has at most 1024 bytes\)$', NULL),
 	('st_trace', 'trace_id', 'T', 400, '^trace_id: longer than 1024 bytes \(an id has at most 1024 bytes\)$', NULL),
 	('st_trace', 'project_id', 'p', 404, '^project_id: unknown project "p{64}\.\.\."$', NULL),
@@ -413,31 +413,31 @@ SELECT pg_temp.add('10 MB', 'st_trace data as a 10 MB string holding JSON', 'st_
 
 ------------------------------------------------------------------------
 -- 5. Ids of every length around the limits (bytes, multi-byte characters
---    across the boundary): external_id 255 bytes, other ids 1024 bytes.
+--    across the boundary): 1024 bytes, user_id too (the external_id itself
+--    holds any text, the empty one included; its index does not).
 ------------------------------------------------------------------------
 SELECT pg_temp.add('id length', format('%s %s (%s bytes)', kind, path, octet_length(v)), kind, path, to_jsonb(v),
 				   CASE WHEN ok THEN pg_temp.ok_status(kind) ELSE 400 END,
 				   CASE WHEN ok THEN NULL
-						WHEN v = '' AND path ~* 'user_?id' THEN '^' || pg_temp.re(path) || ': invalid input syntax for type external_id: ""$'
 						WHEN v = '' THEN '^' || pg_temp.re(path) || ': must be a non-empty string$'
-						WHEN path ~* 'user_?id' THEN '^' || pg_temp.re(path) || ': value too long for type external_id: '
 						ELSE '^' || pg_temp.re(path) || ': longer than 1024 bytes \(an id has at most 1024 bytes\)$' END,
 				   CASE WHEN ok AND path = 'data.user_id' THEN
 						format($$(SELECT user_id::text FROM traces WHERE id = '$ID') = %L$$, v)
 						WHEN ok AND path = 'trace_id' AND kind = 'st_trace' THEN
 						format($$EXISTS (SELECT 1 FROM traces WHERE id = %L)$$, v) END)
 FROM (VALUES
-	('st_trace', 'data.user_id', '', false),
+	('st_trace', 'data.user_id', '', true),
 	('st_trace', 'data.user_id', 'a', true),
-	('st_trace', 'data.user_id', pg_temp.idstr(254), true),
-	('st_trace', 'data.user_id', pg_temp.idstr(255), true),
-	('st_trace', 'data.user_id', pg_temp.idstr(256), false),
-	('st_trace', 'data.user_id', pg_temp.idstr(253) || 'é', true),
-	('st_trace', 'data.user_id', pg_temp.idstr(254) || 'é', false),
-	('st_trace', 'data.user_id', pg_temp.idstr(251) || '😀', true),
-	('st_trace', 'data.user_id', pg_temp.idstr(252) || '😀', false),
-	('st_trace', 'data.user_id', repeat('用', 85), true),
-	('st_trace', 'data.user_id', repeat('用', 86), false),
+	('st_trace', 'data.user_id', pg_temp.idstr(256), true),
+	('st_trace', 'data.user_id', pg_temp.idstr(300), true),
+	('st_trace', 'data.user_id', pg_temp.idstr(1024), true),
+	('st_trace', 'data.user_id', pg_temp.idstr(1025), false),
+	('st_trace', 'data.user_id', pg_temp.idstr(1022) || 'é', true),
+	('st_trace', 'data.user_id', pg_temp.idstr(1023) || 'é', false),
+	('st_trace', 'data.user_id', pg_temp.idstr(1020) || '😀', true),
+	('st_trace', 'data.user_id', pg_temp.idstr(1021) || '😀', false),
+	('st_trace', 'data.user_id', repeat('用', 341), true),
+	('st_trace', 'data.user_id', repeat('用', 342), false),
 	('st_trace', 'trace_id', '', false),
 	('st_trace', 'trace_id', 'x', true),
 	('st_trace', 'trace_id', pg_temp.idstr(255), true),
@@ -463,11 +463,11 @@ FROM (VALUES
 	('lf_trace', 'body.id', '', false),
 	('lf_trace', 'body.id', pg_temp.idstr(1025), false),
 	('lf_trace', 'body.sessionId', pg_temp.idstr(1025), false),
-	('lf_trace', 'body.userId', pg_temp.idstr(256), false),
+	('lf_trace', 'body.userId', pg_temp.idstr(1025), false),
 	('lf_span', 'body.traceId', pg_temp.idstr(1025), false),
 	('lf_span', 'body.parentObservationId', pg_temp.idstr(1025), false),
 	('http_trace', 'id', pg_temp.idstr(1025), false),
-	('http_trace', 'user_id', pg_temp.idstr(256), false),
+	('http_trace', 'user_id', pg_temp.idstr(1025), false),
 	('http_obs', 'trace_id', pg_temp.idstr(1025), false),
 	('http_obs', 'parent_observation_id', pg_temp.idstr(1024), true)
 ) AS t(kind, path, v, ok);
@@ -476,10 +476,10 @@ FROM (VALUES
 SELECT pg_temp.add('id length', 'user_id uuid in braces, upper case, becomes canonical', 'st_trace', 'data.user_id',
 	'"{1AAC01A8-A985-4CD1-AAD6-7E12B25DA1BC}"', 201, NULL,
 	$$(SELECT user_id::text FROM traces WHERE id = '$ID') = '1aac01a8-a985-4cd1-aad6-7e12b25da1bc'$$);
-SELECT pg_temp.add('id length', 'user_id with a control character', 'st_trace', 'data.user_id', '"a\u0001b"', 400,
-	'^data\.user_id: invalid input syntax for type external_id: "a\\x01b"$');
-SELECT pg_temp.add('id length', 'user_id with a leading blank', 'st_trace', 'data.user_id', '" u1"', 400,
-	'^data\.user_id: invalid input syntax for type external_id: " u1"$');
+SELECT pg_temp.add('id length', 'user_id with a control character is kept', 'st_trace', 'data.user_id', '"a\u0001b"', 201,
+	NULL, $$(SELECT user_id::text FROM traces WHERE id = '$ID') = E'a\x01b'$$);
+SELECT pg_temp.add('id length', 'user_id with a leading blank is kept', 'st_trace', 'data.user_id', '" u1"', 201,
+	NULL, $$(SELECT user_id::text FROM traces WHERE id = '$ID') = ' u1'$$);
 SELECT pg_temp.add('id length', 'trace id with a control character is kept (varchar)', 'st_trace', 'trace_id', '"t\u0001\u001f"', 201,
 	NULL, $$EXISTS (SELECT 1 FROM traces WHERE id = E't\x01\x1f')$$);
 SELECT pg_temp.add('id length', 'trace id of blanks is kept (varchar)', 'st_trace', 'trace_id', '"   "', 201,
@@ -943,11 +943,11 @@ INSERT INTO whole_call (area, name, sql, sqlstate, msg) VALUES
 	 'P0002', NULL),
 	('heartbeat', 'heartbeat(id in upper case)', $q$SELECT swisper.heartbeat('7F3E2C1A-9B8D-4E6F-A5C4-3B2A1F0E9D8C')$q$,
 	 'P0002', NULL),
-	('external_id', '10 MB external_id', $q$SELECT repeat('x', 10000000)::swisper.external_id$q$,
-	 '22001', 'value too long for type external_id: "' || repeat('x', 64) || '..."'),
-	('external_id', '252 bytes + a 4-byte emoji', $q$SELECT (repeat('x', 252) || '😀')::swisper.external_id$q$, '22001', NULL),
-	('external_id', '10 MB compared with an external_id', $q$SELECT 'a'::swisper.external_id = repeat('x', 10000000)::text$q$, '22001', NULL),
-	('external_id', 'control character in a 10 MB value', $q$SELECT (repeat('x', 10000000) || chr(1))::swisper.external_id$q$, '22001', NULL);
+	('external_id', '10 MB strict_external_id', $q$SELECT repeat('x', 10000000)::swisper.strict_external_id$q$,
+	 '23514', 'value for domain swisper.strict_external_id violates check constraint "strict_external_id_check"'),
+	('external_id', '252 bytes + a 4-byte emoji as strict_external_id', $q$SELECT (repeat('x', 252) || '😀')::swisper.strict_external_id$q$, '23514', NULL),
+	('external_id', 'the empty strict_external_id', $q$SELECT ''::swisper.strict_external_id$q$, '23514', NULL),
+	('external_id', 'control character in a 10 MB strict_external_id', $q$SELECT (repeat('x', 10000000) || chr(1))::swisper.strict_external_id$q$, '23514', NULL);
 
 -- Function calls that answer: (name, sql giving rows (status, message) or
 -- one row (200, 'ok') for heartbeat, expected statuses, message pattern).

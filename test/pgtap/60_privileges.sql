@@ -146,7 +146,7 @@ SELECT set_eq($$
 	 WHERE p.pronamespace = 'swisper'::regnamespace AND p.prosecdef$$,
 	ARRAY['swisper.ingest_batch(jsonb,text)', 'swisper.create_trace(jsonb,text)',
 		  'swisper.create_observation(jsonb,text)', 'swisper.update_observation(text,jsonb,text)',
-		  'swisper.ingest_prune()', 'swisper.health()'],
+		  'swisper.ingest_prune()', 'swisper.health()', 'swisper.ingest_otlp(text,text)'],
 	'the SECURITY DEFINER functions');
 -- PUBLIC may execute only what reads no table: the type's functions, the
 -- status rule and the name of the table schema.

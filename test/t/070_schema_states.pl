@@ -429,7 +429,9 @@ foreach my $st (@states)
 	is(query('SELECT count(*) FROM swisper.fix_user_id()'), '0', "$S: fix_user_id() after the install has nothing to do");
 	is(user_id_column(), 'swisper.external_id nullable', "$S: traces.user_id is swisper.external_id, nullable");
 	is(user_id_fk_count(), '0', "$S: no foreign key on traces.user_id");
-	ok(!exists_sql("SELECT FROM pg_constraint WHERE conname = 'fk_traces_user'"), "$S: fk_traces_user is gone");
+	ok(!exists_sql("SELECT FROM pg_constraint WHERE conname = 'fk_traces_user' AND contype = 'f'"), "$S: fk_traces_user is gone");
+	is(exists_sql("SELECT FROM pg_constraint WHERE conname = 'fk_traces_user' AND contype = 'c'") ? 1 : 0, $has_fk_user ? 1 : 0,
+		"$S: a placeholder CHECK keeps the name fk_traces_user where the install dropped it");
 	is(user_id_indexes(), $indexes_before, "$S: traces.user_id keeps its indexes");
 	is(row_counts(), $counts_before, "$S: the install loses no row");
 	is(traces_user_ids(), $ids_before, "$S: the install keeps every user_id value");
