@@ -46,8 +46,22 @@ sequential scan, and it stays one until an autovacuum ANALYZE happens to
 invalidate it; the same 200,000 events then ran at anywhere from 6,400 to
 19,000 events/s depending on when that happened.
 
+With --partitioned, the history spans twelve months, and the same traffic
+goes into the tables as they are (a) and into the same tables partitioned
+by month (p), alternately, --rounds times with batches of 50 (the best run
+of each counts), then once each with batches of 1,000: traces by
+"timestamp", observations by start_time, seventeen monthly partitions (the
+thirteen that the history and the traffic touch, and four made ahead, as
+pg_partman's premake does) and a default partition, unique keys
+(id, "timestamp") and (id, start_time), the same secondary indexes, and no
+foreign key from observations to traces (a partitioned traces cannot have
+one on id).  (a-) is the unpartitioned run without that foreign key, for
+the share of the difference it makes.  The run prints the ratios (p)/(a)
+and whether the rows are equal.
+
     bench/ingest_bench.py [--events N] [--history N] [--quick] [--only a50,b,b50,c,e50,...] [--rounds N]
     bench/ingest_bench.py --peak 1000,10000,50000   (memory instead: see peak_memory)
+    bench/ingest_bench.py [--events N] [--history N] [--quick] [--partitioned [--rounds N]]
 """
 import argparse
 import asyncio
@@ -172,14 +186,14 @@ HISTORY = """
 CREATE TABLE bench_history_traces AS
 SELECT 'h-' || g AS id, 'chat request' AS name, md5(g::text)::uuid::text AS user_id,
        'chat-' || (g % 1000) AS session_id, $1::text AS project_id,
-       timestamp '2025-11-01' + g * interval '9 seconds' AS "timestamp"
+       $3::timestamp + g * $4::interval AS "timestamp"
 FROM generate_series(1, $2::int) g;
 CREATE TABLE bench_history_observations AS
 SELECT 'h-' || t || '-' || i AS id, 'h-' || t AS trace_id,
        CASE WHEN i > 0 THEN 'h-' || t || '-0' END AS parent_observation_id,
        (CASE WHEN i = 0 THEN 'AGENT' WHEN i % 3 = 1 THEN 'GENERATION' ELSE 'SPAN' END)::observationtype AS type,
-       'step_' || i AS name, timestamp '2025-11-01' + t * interval '9 seconds' + i * interval '50 ms' AS start_time,
-       timestamp '2025-11-01' + t * interval '9 seconds' + i * interval '50 ms' + interval '30 ms' AS end_time,
+       'step_' || i AS name, $3::timestamp + t * $4::interval + i * interval '50 ms' AS start_time,
+       $3::timestamp + t * $4::interval + i * interval '50 ms' + interval '30 ms' AS end_time,
        json_build_object('args', repeat(md5((t * 10 + i)::text), 4 + (i % 3) * 30)) AS input,
        json_build_object('result', repeat(md5((t * 10 + i)::text || 'o'), 6 + (i % 3) * 15)) AS output,
        'DEFAULT' AS level
@@ -221,10 +235,18 @@ FROM (SELECT id, (extract(epoch FROM start_time) * 1000000)::bigint AS s,
 """
 
 
-async def make_history(conn, ntraces):
+async def make_history(conn, ntraces, months=0):
+    """The history: ntraces traces 9 s apart from 2025-11-01, or, with
+    months, spread evenly over that many months before the traffic's day."""
+    start, step = "'2025-11-01'", "'9 seconds'"
+    if months:
+        start, step = "'2025-11-06'::timestamp - interval '%d months'" % months, \
+            "'%f seconds'" % (months * 30 * 86400.0 / ntraces)
     for stmt in HISTORY.split(";"):
         if stmt.strip():
-            await conn.execute(stmt.replace("$1::text", "'%s'" % PROJECT).replace("$2::int", str(int(ntraces))))
+            await conn.execute(stmt.replace("$1::text", "'%s'" % PROJECT).replace("$2::int", str(int(ntraces)))
+                               .replace("$3::timestamp", "(%s)::timestamp" % start)
+                               .replace("$4::interval", "%s::interval" % step))
     for stmt in SETBASED_HISTORY.split(";"):
         if stmt.strip():
             await conn.execute(stmt)
@@ -550,6 +572,116 @@ async def peak_memory(sizes):
     await conn.close()
 
 
+# The tables partitioned by month, as a DBA (or pg_partman) makes them, as
+# traces_part and observations_part: the same columns, unique keys that
+# include the partition key, the same secondary indexes, the foreign key to
+# projects; none from observations to traces.  {months}: how many months
+# before the traffic's day the first partition starts.
+PARTITION = """
+CREATE TABLE traces_part (LIKE traces INCLUDING DEFAULTS INCLUDING STORAGE INCLUDING COMPRESSION,
+                          PRIMARY KEY (id, "timestamp"),
+                          FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE)
+    PARTITION BY RANGE ("timestamp");
+CREATE INDEX ON traces_part (project_id, "timestamp");
+CREATE INDEX ON traces_part (session_id);
+CREATE INDEX ON traces_part (user_id);
+CREATE INDEX ON traces_part (user_id, "timestamp");
+CREATE TABLE observations_part (LIKE observations INCLUDING DEFAULTS INCLUDING STORAGE INCLUDING COMPRESSION,
+                                PRIMARY KEY (id, start_time))
+    PARTITION BY RANGE (start_time);
+CREATE INDEX ON observations_part (trace_id, start_time);
+CREATE INDEX ON observations_part (parent_observation_id);
+CREATE TABLE traces_default PARTITION OF traces_part DEFAULT;
+CREATE TABLE observations_default PARTITION OF observations_part DEFAULT;
+DO $$
+DECLARE
+  m date;
+BEGIN
+  FOR i IN 0..{nparts} - 1 LOOP
+    m := date_trunc('month', timestamp '2025-11-06' - interval '{months} months') + i * interval '1 month';
+    EXECUTE format('CREATE TABLE %I PARTITION OF traces_part FOR VALUES FROM (%L) TO (%L)',
+                   to_char(m, '"traces_p"YYYY_MM'), m, m + interval '1 month');
+    EXECUTE format('CREATE TABLE %I PARTITION OF observations_part FOR VALUES FROM (%L) TO (%L)',
+                   to_char(m, '"observations_p"YYYY_MM'), m, m + interval '1 month');
+  END LOOP;
+END
+$$;
+"""
+
+
+async def use_layout(conn, layout, current):
+    """Make traces and observations the tables of layout ('plain' or
+    'part'); the others keep their suffix."""
+    if layout != current:
+        await conn.execute("ALTER TABLE traces RENAME TO traces_%s; ALTER TABLE observations RENAME TO observations_%s;"
+                           " ALTER TABLE traces_%s RENAME TO traces; ALTER TABLE observations_%s RENAME TO observations"
+                           % (current, current, layout, layout))
+    return layout
+
+
+async def partitioned_bench(conn, args, events, batches):
+    """--partitioned: (a) into the tables as they are, (p) into the same
+    tables partitioned by month, alternately, --rounds times; the best run
+    of each counts (the machine is shared, commits wait for the disk).
+    Then (a-): (a) without the foreign key from observations to traces."""
+    best = {}
+    digests = {}
+    layout = "plain"
+
+    pid = await conn.fetchval("SELECT pg_backend_pid()")
+
+    def cpu():
+        """The backend's CPU time (user + system), in seconds: what the
+        ingestion itself costs, without the waits for the disk and for the
+        other processes of a shared machine."""
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    async def run(name, size, label):
+        await reset(conn)
+        c = cpu()
+        secs, bad = await run_ingest(conn, batches(size))
+        c = cpu() - c
+        rate = len(events) / secs
+        best[name] = max(best.get(name, 0), rate)
+        best[name + "cpu"] = min(best.get(name + "cpu", 1e9), c)
+        digests[name] = await digest(conn)
+        print("%-7s %-46s %9.0f events/s  (%.2f s, backend CPU %.2f s, %d refused)" %
+              ("(%s)" % name, label, rate, secs, c, bad))
+
+    await conn.execute(PARTITION.replace("{months}", str(args.months)).replace("{nparts}", str(args.months + 5)))
+    for r in range(args.rounds):
+        for lay in (("plain", "part") if r % 2 == 0 else ("part", "plain")):
+            layout = await use_layout(conn, lay, layout)
+            if lay == "plain":
+                await run("a50", 50, "ingest_batch, unpartitioned, batches of 50:")
+            else:
+                await run("p50", 50, "ingest_batch, partitioned, batches of 50:")
+    layout = await use_layout(conn, "plain", layout)
+    await run("a1000", 1000, "ingest_batch, unpartitioned, batches of 1,000:")
+    layout = await use_layout(conn, "part", layout)
+    await run("p1000", 1000, "ingest_batch, partitioned, batches of 1,000:")
+    parts = await conn.fetch("SELECT c.relname, (SELECT count(*) FROM traces t WHERE t.tableoid = c.oid) AS n"
+                             " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                             " WHERE i.inhparent = 'traces'::regclass ORDER BY 1")
+    print("#   traces per partition: " + ", ".join("%s %d" % (r["relname"], r["n"]) for r in parts))
+    layout = await use_layout(conn, "plain", layout)
+    fk = await conn.fetchval("SELECT conname FROM pg_constraint WHERE conrelid = 'observations'::regclass"
+                             " AND contype = 'f' AND confrelid = 'traces'::regclass")
+    await conn.execute("ALTER TABLE observations DROP CONSTRAINT %s" % fk)
+    await run("a-50", 50, "unpartitioned, no observations FK, batches of 50:")
+    print("#   final rows equal: (p50) = (a50): %s, (p1000) = (a50): %s, (a1000) = (a50): %s" %
+          (digests["p50"] == digests["a50"], digests["p1000"] == digests["a50"], digests["a1000"] == digests["a50"]))
+    print("best of %d: (a50) %.0f, (p50) %.0f events/s; backend CPU (a50) %.2f s, (p50) %.2f s" %
+          (args.rounds, best["a50"], best["p50"], best["a50cpu"], best["p50cpu"]))
+    print("ratios (p)/(a), events/s: batches of 50 %.2f, batches of 1,000 %.2f;  (p)/(a-), batches of 50: %.2f" %
+          (best["p50"] / best["a50"], best["p1000"] / best["a1000"], best["p50"] / best["a-50"]))
+    print("ratios (p)/(a), events per backend CPU second: batches of 50 %.2f, batches of 1,000 %.2f;"
+          "  (p)/(a-), batches of 50: %.2f" %
+          (best["a50cpu"] / best["p50cpu"], best["a1000cpu"] / best["p1000cpu"], best["a-50cpu"] / best["p50cpu"]))
+
+
 async def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=200000)
@@ -559,16 +691,23 @@ async def main():
     ap.add_argument("--schema", default="test/fixtures/observability_schema.sql")
     ap.add_argument("--peak", help="comma-separated event counts: measure the peak memory of one call of each"
                                    " (after the set-up) instead of the throughput")
-    ap.add_argument("--rounds", type=int, default=1,
+    ap.add_argument("--rounds", type=int,
                     help="make the runs this many times, one after the other, and give the ratios of their"
-                         " medians (default 1)")
+                         " medians (default 1); with --partitioned: runs of each layout with batches of 50,"
+                         " alternating, the best counts (default 3)")
     ap.add_argument("--only", help="comma-separated runs to make (default all): a50, b, b50, a1000, e50, e1000,"
                                    " estr, ecost, c, c0, d; ratios print for what ran")
     ap.add_argument("--compression", choices=("pglz", "lz4"),
                     help="set this TOAST compression on every json column of traces and observations, for all runs"
                          " (default: the column's, i.e. the server's default_toast_compression)")
+    ap.add_argument("--partitioned", action="store_true",
+                    help="twelve months of history; the same traffic into the tables partitioned by month,"
+                         " against the unpartitioned tables")
     args = ap.parse_args()
+    if args.rounds is None:
+        args.rounds = 3 if args.partitioned else 1
     n = 10000 if args.quick else args.events
+    args.months = 12 if args.partitioned else 0
 
     admin = await asyncpg.connect(database="postgres")
     await admin.execute("DROP DATABASE IF EXISTS swisper_bench")
@@ -592,16 +731,21 @@ async def main():
     if args.peak:
         await peak_memory([int(x) for x in args.peak.split(",")])
         return
-    await make_history(conn, args.history)
+    await make_history(conn, args.history, args.months)
     events = generate(n)
     raw = [json.dumps(e) for e in events]
     mb = sum(len(r) for r in raw) / 1e6
-    print("# %d events (%.1f MB of JSON), %d traces; every run starts from %d stored traces, %d observations" %
+    print("# %d events (%.1f MB of JSON), %d traces; every run starts from %d stored traces, %d observations%s" %
           (len(events), mb, sum(1 for e in events if e["event_type"] == "trace_start"), args.history,
-           10 * args.history))
+           10 * args.history, " over %d months" % args.months if args.months else ""))
 
     def batches(size):
         return ["[" + ",".join(raw[i:i + size]) + "]" for i in range(0, len(raw), size)]
+
+    if args.partitioned:
+        await partitioned_bench(conn, args, events, batches)
+        await conn.close()
+        return
 
     def same(d):
         return "#   final rows equal to those of (a) with batches of 50: %s" % (d == d50)

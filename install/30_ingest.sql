@@ -11,14 +11,21 @@
 -- entity_id is compared only for equality, so it is collated "C": every
 -- probe and index insert then compares bytes (memcmp) instead of calling
 -- strcoll() of the database's collation several times per btree level.
+-- row_partition: when traces or observations is partitioned, the partition
+-- that holds the entity's row, so that the row is found with one probe of
+-- that partition's index; regclass, so that pg_dump writes it as a name and
+-- a restore maps it to the new partition's OID.
 CREATE TABLE @extschema@.ingest_merge_state (
-    entity_kind "char"  NOT NULL CHECK (entity_kind IN ('t', 'o')),
-    entity_id   text    COLLATE "C" NOT NULL,
-    stamps      bytea   NOT NULL,
+    entity_kind   "char"   NOT NULL CHECK (entity_kind IN ('t', 'o')),
+    entity_id     text     COLLATE "C" NOT NULL,
+    stamps        bytea    NOT NULL,
+    row_partition regclass,
     PRIMARY KEY (entity_kind, entity_id)
 );
 COMMENT ON TABLE @extschema@.ingest_merge_state IS
     'Merge state of each ingested trace (t) and observation (o): per field the stamp (class, event timestamp, tie-break) of the stored value, then the hashes of the applied event ids';
+COMMENT ON COLUMN @extschema@.ingest_merge_state.row_partition IS
+    'The partition of traces or observations that holds the entity''s row when that table is partitioned; NULL otherwise';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.ingest_merge_state', '');
 REVOKE ALL ON TABLE @extschema@.ingest_merge_state FROM PUBLIC;
@@ -64,15 +71,16 @@ COMMENT ON FUNCTION @extschema@.update_observation(text, jsonb, text) IS
     'Ingest the body of PATCH /api/v1/observations/{id}; returns one row as ingest_batch does';
 
 -- Housekeeping: delete the merge state of entities whose rows are gone
--- (deleted traces and observations).  Returns the number of rows removed.
--- Which rows still exist is read as the owner of traces and observations.
+-- (deleted traces and observations, and those of partitions that retention
+-- dropped or detached).  Returns the number of rows removed.  Which rows
+-- still exist is read as the owner of traces and observations.
 CREATE FUNCTION @extschema@.ingest_prune()
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'ingest_prune'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.ingest_prune() IS
-    'Delete the merge state of deleted traces and observations; returns the number of rows removed';
+    'Delete the merge state of deleted traces and observations (also of partitions that are gone); returns the number of rows removed';
 
 REVOKE EXECUTE ON FUNCTION @extschema@.ingest_batch(jsonb, text),
     @extschema@.ingest_entries(text[], text),

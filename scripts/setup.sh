@@ -10,12 +10,14 @@ cd "$(dirname "$0")/.."
 # (postgresql-common); postgresql-server-dev-15: headers, PGXS and
 # PostgreSQL::Test::Cluster; postgresql-15-pgtap and
 # libtap-parser-sourcehandler-pgtap-perl: pgTAP and pg_prove; libipc-run-perl:
-# TAP tests; python3-asyncpg and python3-psycopg: the client tests and the
-# benchmarks; redis-server and python3-redis: contrib/redis_consumer, its
-# client test and its benchmark; util-linux: runuser.
+# TAP tests; postgresql-15-partman: pg_partman, which the partitioning tests
+# manage traces and observations with; python3-asyncpg and python3-psycopg:
+# the client tests and the benchmarks; redis-server and python3-redis:
+# contrib/redis_consumer, its client test and its benchmark; util-linux:
+# runuser.
 PACKAGES=(build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
-	libtap-parser-sourcehandler-pgtap-perl libipc-run-perl python3 python3-asyncpg
-	python3-psycopg redis-server python3-redis util-linux)
+	libtap-parser-sourcehandler-pgtap-perl libipc-run-perl postgresql-15-partman python3
+	python3-asyncpg python3-psycopg redis-server python3-redis util-linux)
 
 ensure_packages "${PACKAGES[@]}" || exit 1
 

@@ -17,6 +17,10 @@
  * ingest_merge.c   the one merge routine: projects, duplicates, locks, the
  *                  order-independent merge, derived fields (total tokens,
  *                  costs) and the set-based writes;
+ * ingest_partition.c
+ *                  partitioned targets: their partitions, routing a key,
+ *                  probes of one partition's index (and the scan keys of
+ *                  every direct index probe);
  * ingest_sql.c     the SQL entry points;
  * ingest_otlp.c    swisper.ingest_otlp(): an OTLP/JSON trace export request
  *                  parsed into events (with the helpers of ingest_event.c)
@@ -29,11 +33,18 @@
 
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/skey.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "partitioning/partdefs.h"
 #include "utils/jsonb.h"
+#include "utils/partcache.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
 
 /* Entity kinds; also the first character of an entity key. */
 typedef enum IngestKind
@@ -132,16 +143,31 @@ typedef struct IngestColumn
 	Oid		   *labeloids;
 } IngestColumn;
 
+/* A partition of a partitioned target, and its part of the unique index. */
+typedef struct IngestPartition
+{
+	Oid			relid;
+	Oid			index;
+} IngestPartition;
+
 /* One target table. */
 typedef struct IngestTable
 {
 	Oid			relid;
 	int			nfields;
 	IngestColumn cols[INGEST_MAX_FIELDS];
-	Oid			id_index;		/* unique btree index on the id column */
+	Oid			id_index;		/* unique btree index on id; partitioned: on
+								 * (id, key) or on id when id is the key */
 	Oid			owner;			/* the table's owner: reads and writes run as it */
 	uint64		generation;		/* of platform.c's description it was made from */
+	bool		partitioned;
+	int			key_field;		/* partitioned: the field that is the key */
+	int			nparts;			/* partitioned: its partitions, by relid */
+	IngestPartition *parts;
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
+	SPIPlanPtr	move_plan[2];	/* partitioned: UPDATE of a row whose key
+								 * changes; [1] for one whose stored key is
+								 * NULL */
 	int			nwritten;		/* columns in the upsert, in field order */
 	int			written[INGEST_MAX_FIELDS];
 	int			nread;			/* columns the read fetches: id, first-wins, NOT NULL,
@@ -161,6 +187,7 @@ typedef struct IngestTarget
 	bool		has_other;		/* some column needs a foreign input function */
 	Oid			state_relid;	/* swisper.ingest_merge_state */
 	Oid			state_index;	/* its primary key */
+	AttrNumber	state_part_attnum;	/* its row_partition column */
 } IngestTarget;
 
 /* What an event does once valid. */
@@ -225,6 +252,7 @@ typedef struct IngestEvent
 	IngestAction action;
 	bool		ledgered;		/* recorded in its entity's list of applied events */
 	bool		applied;		/* merged into an entity by this call */
+	bool		repeat;			/* repeats an earlier element of the call */
 	char	   *project_id;
 	TimestampTz ts;				/* the event's own timestamp */
 	uint64		tiebreak;
@@ -352,5 +380,62 @@ extern void ingest_cost_compute(int64 prompt_tokens, int64 completion_tokens,
 
 /* ingest_merge.c */
 extern void ingest_apply(IngestTarget *target, IngestEvent *events, int nevents);
+
+/* ingest_partition.c: one partition of a partitioned target, opened for probes */
+typedef struct IngestLeaf
+{
+	Oid			relid;
+	Relation	rel;
+	Relation	irel;			/* its part of the unique index */
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData key;
+} IngestLeaf;
+
+/* The partitions of one target table, as probes and routing see them. */
+typedef struct IngestProber
+{
+	Oid			id_index;		/* the partitioned unique index on id (, key) */
+	IngestPartition *parts;		/* its parts, if known (by relid) */
+	int			nparts;
+	Snapshot	snap;
+	Relation	parent;
+	PartitionKey key;
+	PartitionDesc pd;
+	int			nopen;			/* partitions opened so far */
+	IngestLeaf *leaves;
+} IngestProber;
+
+extern void ingest_equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value);
+extern void ingest_describe_partitions(IngestTable *tab, const char *schema,
+									   const char *relname, MemoryContext cxt);
+
+/*
+ * Open partitioned table relid for probes of the parts of its unique index
+ * id_index (listed in parts, or found in the catalog), with snap, as its
+ * owner; close everything.
+ */
+extern void ingest_prober_begin(IngestProber *p, Oid relid, Oid id_index,
+								IngestPartition *parts, int nparts, Snapshot snap);
+extern void ingest_prober_end(IngestProber *p);
+
+/* Is relid one of the table's partitions now? */
+extern bool ingest_prober_has(IngestProber *p, Oid relid);
+
+/*
+ * The row with this id in partition relid (which must be one), or NULL.
+ * The slot is valid until the next probe of that partition.
+ */
+extern TupleTableSlot *ingest_probe(IngestProber *p, Oid relid, Datum id);
+
+/* The row with this id in any partition but skip, and where it was. */
+extern TupleTableSlot *ingest_probe_all(IngestProber *p, Datum id, Oid skip, Oid *found_in);
+
+/*
+ * The partition that a row with this key value goes to, or InvalidOid
+ * when none accepts it.  *past: the table is partitioned by range and the
+ * value is below the lowest bound of every range (retention's side).
+ */
+extern Oid	ingest_route(IngestProber *p, Datum value, bool isnull, bool *past);
 
 #endif							/* SWISPER_INGEST_H */

@@ -5,7 +5,8 @@
  *	  functions: given parsed, validated events it checks their projects,
  *	  recognises duplicates, locks the entities they touch, merges them into
  *	  the stored rows so that the result does not depend on arrival order,
- *	  and writes every table with one statement per batch.
+ *	  and writes every table with one statement per batch (and one per row
+ *	  that moves to another partition).
  *
  * Merge rules.  Every field of a stored row remembers a stamp of the value
  * it holds: (class, event timestamp, tie-break), packed into two int64 and
@@ -33,13 +34,19 @@
  * deadlock on one another.  A call with more than INGEST_MAX_ENTITY_LOCKS
  * entities takes the batch lock exclusively instead, and runs alone.
  *
+ * Partitioned targets.  The merge state also names the partition of each
+ * row, so that the read probes one partition (read_partitioned); before
+ * the writes, place_rows() routes new and changed partition keys, refuses
+ * the entities whose key no partition takes or whose partition retention
+ * dropped (a status per event), and finds rows stored without the merge;
+ * a row whose key changed is moved by an UPDATE (move_rows).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/genam.h"
 #include "access/heapam.h"
-#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -115,6 +122,14 @@ typedef struct Entity
 	int			maxseen;
 	uint64	   *seen;
 	int			first_event;	/* input index of its first real event, or -1 */
+	/* a partitioned table's row: see place_rows() */
+	Oid			part;			/* the partition that holds (or will hold) it */
+	bool		gone;			/* the state knew a row whose partition is gone */
+	bool		adopted;		/* a row stored without the merge, found late */
+	int			refused;		/* a status: the row cannot be written */
+	char	   *refusal;
+	Datum		oldkey;			/* the stored row's partition key */
+	bool		oldkey_null;
 	Datum		values[INGEST_MAX_FIELDS];
 	bool		nulls[INGEST_MAX_FIELDS];
 	int64		hi[INGEST_MAX_FIELDS];
@@ -305,6 +320,7 @@ check_batch_duplicates(IngestEvent *events, int n)
 		if (strcmp(sorted[i]->event_id, sorted[i - 1]->event_id) == 0)
 		{
 			sorted[i]->status = 200;
+			sorted[i]->repeat = true;
 			sorted[i]->message = psprintf("duplicate: repeats element %d of this batch",
 										  sorted[i - 1]->idx);
 		}
@@ -396,46 +412,145 @@ load_state(Entity *e, IngestTable *tab, bytea *sb)
 }
 
 /*
- * An equality scan key on column attno of index irel, with the operator of
- * the column's own operator family (the value is of the indexed column's
- * type, or binary-coercible to it).
+ * Take over the values of a stored row that the merge reads (id, first-wins
+ * fields, NOT NULL columns, the partition key).
  */
 static void
-equality_key(ScanKey key, Relation irel, AttrNumber attno, Datum value)
+take_row(Entity *e, IngestTable *tab, TupleTableSlot *slot)
 {
-	Oid			opfamily = irel->rd_opfamily[attno - 1];
-	Oid			opcintype = irel->rd_opcintype[attno - 1];
-	Oid			op = get_opfamily_member(opfamily, opcintype, opcintype, BTEqualStrategyNumber);
+	int			w;
 
-	if (!OidIsValid(op))
-		elog(ERROR, "missing equality operator for index \"%s\"", RelationGetRelationName(irel));
-	ScanKeyEntryInitialize(key, 0, attno, BTEqualStrategyNumber, opcintype,
-						   irel->rd_indcollation[attno - 1], get_opcode(op), value);
+	e->existed = true;
+	for (w = 0; w < tab->nread; w++)
+	{
+		int			f = tab->readcols[w];
+		IngestColumn *col = &tab->cols[f];
+		Datum		d = slot_getattr(slot, col->attnum, &e->nulls[f]);
+
+		/* the slot's page is released by the next probe: copy */
+		e->values[f] = e->nulls[f] ? (Datum) 0 :
+			datumCopy(d, col->typbyval, col->typlen);
+		e->known |= (1U << f);
+	}
+	if (tab->partitioned)
+	{
+		e->oldkey = e->values[tab->key_field];
+		e->oldkey_null = e->nulls[tab->key_field];
+	}
+}
+
+/* The merge state's primary key, opened for probes. */
+typedef struct StateProbe
+{
+	Relation	rel;
+	Relation	irel;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData keys[2];
+	AttrNumber	part_attnum;	/* row_partition, or InvalidAttrNumber */
+} StateProbe;
+
+/*
+ * The merge state of entity e: sets has_state_row and state_tid, returns
+ * its stamps (a copy) or NULL, and in *part the partition it names.
+ */
+static bytea *
+probe_state(StateProbe *sp, Entity *e, Oid *part)
+{
+	bytea	   *sb = NULL;
+
+	*part = InvalidOid;
+	sp->keys[1].sk_argument = CStringGetTextDatum(e->key + 2);
+	index_rescan(sp->scan, sp->keys, 2, NULL, 0);
+	if (index_getnext_slot(sp->scan, ForwardScanDirection, sp->slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(sp->slot, 3, &isnull);
+
+		e->has_state_row = true;
+		e->state_tid = sp->slot->tts_tid;
+		/* detoasting copies it out of the page */
+		if (!isnull)
+			sb = DatumGetByteaPCopy(d);
+		if (sp->part_attnum != InvalidAttrNumber)
+		{
+			d = slot_getattr(sp->slot, sp->part_attnum, &isnull);
+			if (!isnull)
+				*part = DatumGetObjectId(d);
+		}
+	}
+	return sb;
+}
+
+/*
+ * Find the stored row of e in a partitioned table, through its merge state
+ * (read first): one probe of the partition the state names.  The state
+ * may not know (written before the table was partitioned), or the row may
+ * have moved (an UPDATE of its key outside the ingestion, pg_partman
+ * moving rows out of the default partition): then every partition is
+ * probed.  An entity without a state row is taken as new here; place_rows()
+ * looks for a row written without the ingestion in the one partition its
+ * key goes to.
+ *
+ * A state whose partition is no longer one of the table's, with no row
+ * anywhere, means that retention dropped or detached the partition with
+ * the row: the entity is gone, and its events are refused (410), so that
+ * data past retention does not come back.  A row deleted from a partition
+ * that still exists is created again by its events, as in a table that is
+ * not partitioned: its leftover state row is overwritten, not loaded.
+ */
+static void
+read_partitioned(IngestProber *p, StateProbe *sp, IngestTable *tab, Entity *e)
+{
+	Oid			stated;
+	bytea	   *sb = probe_state(sp, e, &stated);
+	bool		stated_exists = OidIsValid(stated) && ingest_prober_has(p, stated);
+	TupleTableSlot *slot = NULL;
+	Oid			where = stated;
+
+	if (stated_exists)
+		slot = ingest_probe(p, stated, e->id);
+	if (slot == NULL && e->has_state_row)
+		slot = ingest_probe_all(p, e->id, stated_exists ? stated : InvalidOid, &where);
+	if (slot != NULL)
+	{
+		take_row(e, tab, slot);
+		e->part = where;
+		/* the state learns where the row is */
+		if (where != stated)
+			e->state_dirty = true;
+		load_state(e, tab, sb);
+	}
+	else if (OidIsValid(stated) && !stated_exists)
+	{
+		/* its stamps and events: a redelivered event is still a duplicate */
+		e->gone = true;
+		load_state(e, tab, sb);
+	}
 }
 
 /*
  * Read the stored rows and merge state of the entities of one kind, with
  * one probe of the table's id index (and of the state's primary key) per
- * entity.  Probing directly costs a few microseconds where a query per
- * batch paid for planning and executor start-up; the writes still go
- * through the executor, so triggers and constraints of the tables apply.
- * The probes run as the table's owner, as a security-restricted operation,
- * like the upsert: the index's operator class may be the owner's code.
+ * entity; in a partitioned table, the state first, then one partition's
+ * index (read_partitioned).  Probing directly costs a few microseconds where
+ * a query per batch paid for planning and executor start-up; the writes
+ * still go through the executor, so triggers and constraints of the tables
+ * apply.  The probes run as the table's owner, as a security-restricted
+ * operation, like the upsert: the index's operator class may be the
+ * owner's code.
  */
 static void
 read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapshot snap)
 {
 	IngestTable *tab = &t->tables[kind];
-	Relation	rel;
-	Relation	irel;
-	Relation	srel;
-	Relation	sirel;
-	IndexScanDesc scan;
-	IndexScanDesc sscan;
-	TupleTableSlot *slot;
-	TupleTableSlot *sslot;
+	Relation	rel = NULL;
+	Relation	irel = NULL;
+	IndexScanDesc scan = NULL;
+	TupleTableSlot *slot = NULL;
 	ScanKeyData key;
-	ScanKeyData skeys[2];
+	StateProbe	sp;
+	IngestProber prober;
 	PlatformSavedUser saved;
 	int			i;
 
@@ -447,46 +562,43 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 
 	platform_become_owner(tab->owner, &saved);
 
-	rel = table_open(tab->relid, AccessShareLock);
-	irel = index_open(tab->id_index, AccessShareLock);
-	srel = table_open(t->state_relid, AccessShareLock);
-	sirel = index_open(t->state_index, AccessShareLock);
-	slot = table_slot_create(rel, NULL);
-	sslot = table_slot_create(srel, NULL);
-	scan = index_beginscan(rel, irel, snap, 1, 0);
-	sscan = index_beginscan(srel, sirel, snap, 2, 0);
-
-	/* the keys once per call; each probe sets only the value */
-	equality_key(&key, irel, 1, (Datum) 0);
-	equality_key(&skeys[0], sirel, 1, CharGetDatum(ents[i].key[0]));
-	equality_key(&skeys[1], sirel, 2, (Datum) 0);
+	if (tab->partitioned)
+		ingest_prober_begin(&prober, tab->relid, tab->id_index, tab->parts, tab->nparts, snap);
+	else
+	{
+		rel = table_open(tab->relid, AccessShareLock);
+		irel = index_open(tab->id_index, AccessShareLock);
+		slot = table_slot_create(rel, NULL);
+		scan = index_beginscan(rel, irel, snap, 1, 0);
+		/* the key once per call; each probe sets only the value */
+		ingest_equality_key(&key, irel, 1, (Datum) 0);
+	}
+	sp.rel = table_open(t->state_relid, AccessShareLock);
+	sp.irel = index_open(t->state_index, AccessShareLock);
+	sp.slot = table_slot_create(sp.rel, NULL);
+	sp.scan = index_beginscan(sp.rel, sp.irel, snap, 2, 0);
+	sp.part_attnum = t->state_part_attnum;
+	ingest_equality_key(&sp.keys[0], sp.irel, 1, CharGetDatum(ents[i].key[0]));
+	ingest_equality_key(&sp.keys[1], sp.irel, 2, (Datum) 0);
 
 	for (; i < nents; i++)
 	{
 		Entity	   *e = &ents[i];
-		bytea	   *sb = NULL;
-		int			w;
+		Oid			stated;
+		bytea	   *sb;
 
 		if (e->kind != kind)
 			continue;
 		CHECK_FOR_INTERRUPTS();
+		if (tab->partitioned)
+		{
+			read_partitioned(&prober, &sp, tab, e);
+			continue;
+		}
 		key.sk_argument = e->id;
 		index_rescan(scan, &key, 1, NULL, 0);
 		if (index_getnext_slot(scan, ForwardScanDirection, slot))
-		{
-			e->existed = true;
-			for (w = 0; w < tab->nread; w++)
-			{
-				int			f = tab->readcols[w];
-				IngestColumn *col = &tab->cols[f];
-				Datum		d = slot_getattr(slot, col->attnum, &e->nulls[f]);
-
-				/* the slot's page is released by the next probe: copy */
-				e->values[f] = e->nulls[f] ? (Datum) 0 :
-					datumCopy(d, col->typbyval, col->typlen);
-				e->known |= (1U << f);
-			}
-		}
+			take_row(e, tab, slot);
 
 		/*
 		 * Only an entity with a row has a state that counts.  One without a
@@ -496,30 +608,23 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 		 */
 		if (!e->existed)
 			continue;
-		skeys[1].sk_argument = CStringGetTextDatum(e->key + 2);
-		index_rescan(sscan, skeys, 2, NULL, 0);
-		if (index_getnext_slot(sscan, ForwardScanDirection, sslot))
-		{
-			bool		isnull;
-			Datum		d = slot_getattr(sslot, 3, &isnull);
-
-			e->has_state_row = true;
-			e->state_tid = sslot->tts_tid;
-			/* detoasting copies it out of the page */
-			if (!isnull)
-				sb = DatumGetByteaPCopy(d);
-		}
+		sb = probe_state(&sp, e, &stated);
 		load_state(e, tab, sb);
 	}
 
-	index_endscan(sscan);
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(sslot);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(sirel, NoLock);
-	table_close(srel, NoLock);
-	index_close(irel, NoLock);
-	table_close(rel, NoLock);
+	index_endscan(sp.scan);
+	ExecDropSingleTupleTableSlot(sp.slot);
+	index_close(sp.irel, NoLock);
+	table_close(sp.rel, NoLock);
+	if (tab->partitioned)
+		ingest_prober_end(&prober);
+	else
+	{
+		index_endscan(scan);
+		ExecDropSingleTupleTableSlot(slot);
+		index_close(irel, NoLock);
+		table_close(rel, NoLock);
+	}
 	platform_restore_user(&saved);
 }
 
@@ -607,24 +712,72 @@ stamps_datum(Entity *e, int nfields)
 	return PointerGetDatum(b);
 }
 
+/* The statements that write a table's rows (see prepare_table_plans()). */
+typedef enum WriteGroup
+{
+	WG_UPSERT,					/* new rows, and rows whose key stays */
+	WG_MOVE,					/* partitioned: rows whose key changes */
+	WG_MOVE_NULL				/* partitioned: rows whose stored key is NULL */
+} WriteGroup;
+
 /*
- * Write the dirty entities of one kind with one upsert (arrays of each
- * column's type, unnested), in lock order.
+ * Does the stored row of e keep its partition key?
+ */
+static bool
+key_kept(IngestTable *tab, Entity *e)
+{
+	IngestColumn *col = &tab->cols[tab->key_field];
+
+	if (e->oldkey_null || e->nulls[tab->key_field])
+		return e->oldkey_null && e->nulls[tab->key_field];
+	return datumIsEqual(e->oldkey, e->values[tab->key_field], col->typbyval, col->typlen);
+}
+
+static WriteGroup
+write_group(IngestTable *tab, Entity *e)
+{
+	if (!tab->partitioned || tab->key_field == 0 || !e->existed)
+		return WG_UPSERT;
+	if (e->oldkey_null)
+		return WG_MOVE_NULL;
+	return key_kept(tab, e) ? WG_UPSERT : WG_MOVE;
+}
+
+/*
+ * The value of field f that the write of e passes: a stored value the
+ * merge did not change is passed as NULL, and the statement keeps the
+ * row's own (COALESCE), without reading or recompressing it.
+ */
+static Datum
+written_value(Entity *e, int f, bool *isnull)
+{
+	if (!e->existed || (e->known & (1U << f)))
+	{
+		*isnull = e->nulls[f];
+		return e->values[f];
+	}
+	*isnull = true;
+	return (Datum) 0;
+}
+
+/*
+ * Write the dirty entities of one kind that the upsert writes, with one
+ * statement (arrays of each column's type, unnested), in lock order.
  *
- * The upsert runs as the table's owner, as a security-restricted operation
- * (as VACUUM or CREATE INDEX do): the table's triggers, rules, defaults,
- * constraints and index expressions are its owner's code, and must not run
- * with the rights of the owner of this SECURITY DEFINER function (the
- * superuser who installed the extension).
+ * The statements run as the table's owner, as a security-restricted
+ * operation (as VACUUM or CREATE INDEX do): the table's triggers, rules,
+ * defaults, constraints and index expressions are its owner's code, and
+ * must not run with the rights of the owner of this SECURITY DEFINER
+ * function (the superuser who installed the extension).
  */
 static void
-write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
+upsert_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 {
 	IngestTable *tab = &t->tables[kind];
 	PlatformSavedUser saved;
 	Datum		args[INGEST_MAX_FIELDS];
-	Datum	   *elems = palloc(sizeof(Datum) * nents);
-	bool	   *nulls = palloc(sizeof(bool) * nents);
+	Datum	   *elems = palloc(sizeof(Datum) * (nents + 1));
+	bool	   *nulls = palloc(sizeof(bool) * (nents + 1));
 	int			nrows = 0;
 	int			w;
 	int			i;
@@ -632,7 +785,7 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 	int			lbs[1] = {1};
 
 	for (i = 0; i < nents; i++)
-		if (order[i]->kind == kind && order[i]->dirty)
+		if (order[i]->kind == kind && order[i]->dirty && write_group(tab, order[i]) == WG_UPSERT)
 			nrows++;
 	if (nrows == 0)
 		return;
@@ -648,23 +801,9 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 		{
 			Entity	   *e = order[i];
 
-			if (e->kind != kind || !e->dirty)
+			if (e->kind != kind || !e->dirty || write_group(tab, e) != WG_UPSERT)
 				continue;
-			/*
-			 * A stored value the merge did not change is passed as NULL:
-			 * the upsert keeps the row's own (COALESCE), without reading
-			 * or recompressing it.
-			 */
-			if (!e->existed || (e->known & (1U << f)))
-			{
-				elems[k] = e->values[f];
-				nulls[k] = e->nulls[f];
-			}
-			else
-			{
-				elems[k] = (Datum) 0;
-				nulls[k] = true;
-			}
+			elems[k] = written_value(e, f, &nulls[k]);
 			k++;
 		}
 		args[w] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, col->typid,
@@ -674,6 +813,238 @@ write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 	if (SPI_execute_plan(tab->upsert_plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "writing %s failed", kind == IK_TRACE ? "traces" : "observations");
 	platform_restore_user(&saved);
+}
+
+/*
+ * Write the dirty rows of a partitioned table whose key changes, one
+ * UPDATE each (see prepare_table_plans()), in lock order: they are few,
+ * the rows whose key came late.
+ */
+static void
+move_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
+{
+	IngestTable *tab = &t->tables[kind];
+	PlatformSavedUser saved;
+	Datum		args[INGEST_MAX_FIELDS + 1];
+	char		nulls[INGEST_MAX_FIELDS + 1];
+	int			w;
+	int			i;
+
+	for (i = 0; i < nents; i++)
+	{
+		Entity	   *e = order[i];
+		WriteGroup	g;
+		bool		isnull;
+
+		if (e->kind != kind || !e->dirty || (g = write_group(tab, e)) == WG_UPSERT)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		for (w = 0; w < tab->nwritten; w++)
+		{
+			args[w] = written_value(e, tab->written[w], &isnull);
+			nulls[w] = isnull ? 'n' : ' ';
+		}
+		args[w] = e->oldkey;
+		nulls[w] = e->oldkey_null ? 'n' : ' ';
+		platform_become_owner(tab->owner, &saved);
+		if (SPI_execute_plan(tab->move_plan[g == WG_MOVE_NULL], args, nulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "writing %s failed", kind == IK_TRACE ? "traces" : "observations");
+		platform_restore_user(&saved);
+	}
+}
+
+/*
+ * Write the dirty entities of one kind.
+ */
+static void
+write_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
+{
+	upsert_rows(t, kind, order, nents);
+	if (t->tables[kind].partitioned)
+		move_rows(t, kind, order, nents);
+}
+
+/*
+ * A row stored without the merge (no state) found by place_rows() in the
+ * partition where a new entity's row would go: its non-null first-wins
+ * values count as first and win, its other values are kept where the
+ * merge set none (as read_existing() and load_state() treat such a row
+ * when they find it first).
+ */
+static void
+adopt_row(Entity *e, IngestTable *tab, TupleTableSlot *slot, Oid part)
+{
+	int			w;
+
+	for (w = 0; w < tab->nread; w++)
+	{
+		int			f = tab->readcols[w];
+		IngestColumn *col = &tab->cols[f];
+		bool		isnull;
+		Datum		d = slot_getattr(slot, col->attnum, &isnull);
+
+		if (f == tab->key_field)
+		{
+			e->oldkey = isnull ? (Datum) 0 : datumCopy(d, col->typbyval, col->typlen);
+			e->oldkey_null = isnull;
+		}
+		if (isnull || (!first_wins(e->kind, f) && (e->known & (1U << f))))
+			continue;
+		if (first_wins(e->kind, f))
+			e->hi[f] = e->lo[f] = PG_INT64_MIN;
+		e->values[f] = datumCopy(d, col->typbyval, col->typlen);
+		e->nulls[f] = false;
+		e->known |= (1U << f);
+	}
+	e->existed = true;
+	e->adopted = true;
+	e->part = part;
+}
+
+/*
+ * Refuse to write entity e: its events get the status.
+ */
+static void
+refuse(Entity *e, int status, char *message)
+{
+	e->refused = status;
+	e->refusal = message;
+	e->dirty = false;
+	e->state_dirty = false;
+}
+
+/*
+ * Where the rows of one partitioned table go (see place_rows()).  Returns
+ * whether an entity was refused or adopted a row.
+ */
+static bool
+place_kind(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
+{
+	IngestTable *tab = &t->tables[kind];
+	IngestColumn *kcol = &tab->cols[tab->key_field];
+	const char *relname = get_rel_name(tab->relid);
+	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+	PlatformSavedUser saved;
+	IngestProber p;
+	bool		changed = false;
+	int			i;
+
+	platform_become_owner(tab->owner, &saved);
+	ingest_prober_begin(&p, tab->relid, tab->id_index, tab->parts, tab->nparts, snap);
+	for (i = 0; i < nents; i++)
+	{
+		Entity	   *e = &ents[i];
+		Datum		key = e->values[tab->key_field];
+		bool		isnull = e->nulls[tab->key_field];
+		char	   *shown;
+		bool		past;
+		Oid			to;
+		TupleTableSlot *slot;
+
+		if (e->kind != kind || !(e->dirty || e->state_dirty))
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		if (e->gone)
+		{
+			refuse(e, 410, psprintf("gone: the partition of %s that held this %s was dropped or detached (retention)",
+									relname, kind == IK_TRACE ? "trace" : "observation"));
+			changed = true;
+			continue;
+		}
+		/* a stored row whose key stays where it is */
+		if (e->existed && !e->oldkey_null && key_kept(tab, e))
+			continue;
+		if (isnull && kcol->notnull)
+		{
+			refuse(e, 409, psprintf("%s: not known yet, and %s is partitioned by it; deliver this event again after one that names it",
+									kcol->colname, relname));
+			changed = true;
+			continue;
+		}
+		to = ingest_route(&p, key, isnull, &past);
+		if (!OidIsValid(to) || past)
+		{
+			shown = isnull ? "NULL" : ingest_datum_key(kcol, key);
+			shown = isnull ? shown : ingest_quote(shown, strlen(shown));
+			if (past)
+				refuse(e, 410, psprintf("%s: %s lies before the first partition of %s: past retention",
+										kcol->colname, shown, relname));
+			else
+				refuse(e, 503, psprintf("%s: no partition of %s accepts %s; create one (pg_partman: run_maintenance()) or a default partition, then deliver again",
+										kcol->colname, relname, shown));
+			changed = true;
+			continue;
+		}
+		e->part = to;
+		if (!e->existed && (slot = ingest_probe(&p, to, e->id)) != NULL)
+		{
+			adopt_row(e, tab, slot, to);
+			changed = true;
+		}
+	}
+	ingest_prober_end(&p);
+	platform_restore_user(&saved);
+	UnregisterSnapshot(snap);
+	return changed;
+}
+
+/*
+ * Where the rows of partitioned tables go, before anything is written.
+ *
+ * Each row whose partition key is new or changed is routed to its
+ * partition.  A key that no partition accepts is refused per event, never
+ * as an error of the whole call (an INSERT would fail with "no partition
+ * of relation found for row"): 410 when a range-partitioned table's
+ * partitions all lie after it (retention dropped what was older; with a
+ * default partition too: data past retention must not come back there),
+ * 503 otherwise (a partition is missing: pg_partman's premake, a default
+ * partition, or a detached hash partition; delivering again once it exists
+ * succeeds).  An entity whose partition retention dropped is refused (410).
+ * A key that is still NULL (an observation whose trace no event named yet)
+ * in a NOT NULL key column is refused with 409: delivered again after an
+ * event that names it, it is stored.
+ *
+ * A new entity's row may still exist without a merge state (written
+ * before the extension, or by the application): it is looked for in the
+ * one partition the row would go to, and the merge adopts it.
+ *
+ * Then the events of refused entities get their status, and those merged
+ * into an adopted row say so.
+ */
+static void
+place_rows(IngestTarget *t, IngestEvent *events, int n, Entity *ents, int nents)
+{
+	bool		changed = false;
+	int			k;
+	int			i;
+
+	for (k = IK_TRACE; k <= IK_OBS; k++)
+		if (t->tables[k].partitioned)
+			changed |= place_kind(t, k, ents, nents);
+	if (!changed)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		IngestEvent *ev = &events[i];
+		Entity	   *e;
+
+		if (ev->key == NULL || (ev->status != 200 && ev->status != 201))
+			continue;
+		e = find_entity(ents, nents, ev->key);
+		if (e == NULL)
+			continue;
+		if (e->refused && (ev->applied || ev->repeat))
+		{
+			ev->status = e->refused;
+			ev->message = e->refusal;
+			ev->applied = false;
+		}
+		else if (e->adopted && ev->applied)
+		{
+			ev->status = 200;
+			ev->message = psprintf("merged into the existing %s", e->kind == IK_TRACE ? "trace" : "observation");
+		}
+	}
 }
 
 /*
@@ -693,8 +1064,8 @@ drop_stale_state(Relation rel, Relation irel, Entity *e, ItemPointer keep, Comma
 	IndexScanDesc scan = index_beginscan(rel, irel, snap, 2, 0);
 	ScanKeyData keys[2];
 
-	equality_key(&keys[0], irel, 1, CharGetDatum(e->key[0]));
-	equality_key(&keys[1], irel, 2, CStringGetTextDatum(e->key + 2));
+	ingest_equality_key(&keys[0], irel, 1, CharGetDatum(e->key[0]));
+	ingest_equality_key(&keys[1], irel, 2, CStringGetTextDatum(e->key + 2));
 	index_rescan(scan, keys, 2, NULL, 0);
 	while (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
@@ -758,15 +1129,16 @@ state_writer_open(IngestTarget *t, StateWriter *w)
 	w->estate = CreateExecutorState();
 
 	/*
-	 * An update changes the stamps only: with that in the range table, the
-	 * index AM is told which indexes an update leaves unchanged (btree's
-	 * bottom-up deletion uses the hint).
+	 * An update changes the stamps and the partition only: with that in
+	 * the range table, the index AM is told which indexes an update leaves
+	 * unchanged (btree's bottom-up deletion uses the hint).
 	 */
 	rte->rtekind = RTE_RELATION;
 	rte->relid = RelationGetRelid(w->rel);
 	rte->relkind = w->rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
-	rte->updatedCols = bms_make_singleton(3 - FirstLowInvalidHeapAttributeNumber);
+	rte->updatedCols = bms_add_member(bms_make_singleton(3 - FirstLowInvalidHeapAttributeNumber),
+									  4 - FirstLowInvalidHeapAttributeNumber);
 	ExecInitRangeTable(w->estate, list_make1(rte));
 	w->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);
@@ -834,8 +1206,8 @@ write_state(IngestTarget *t, Entity **order, int nents)
 	for (i = 0; i < nents; i++)
 	{
 		Entity	   *e = order[i];
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, true};
 		HeapTuple	tup;
 		bool		update = false;
 		bool		index = true;
@@ -851,6 +1223,9 @@ write_state(IngestTarget *t, Entity **order, int nents)
 		values[0] = CharGetDatum(e->key[0]);
 		values[1] = CStringGetTextDatum(e->key + 2);
 		values[2] = stamps_datum(e, t->tables[e->kind].nfields);
+		/* where the row of a partitioned table is (read_partitioned()) */
+		values[3] = ObjectIdGetDatum(e->part);
+		nulls[3] = !OidIsValid(e->part);
 		tup = heap_form_tuple(RelationGetDescr(w.rel), values, nulls);
 		if (e->has_state_row)
 		{
@@ -1365,6 +1740,7 @@ ingest_apply(IngestTarget *t, IngestEvent *events, int n)
 	read_entities(t, ents, nents);
 	merge_events(t, events, n, ents, nents);
 	derive_fields(t, ents, nents);
+	place_rows(t, events, n, ents, nents);
 
 	/* write: traces before observations (foreign key), then the state */
 	write_rows(t, IK_TRACE, order, nents);

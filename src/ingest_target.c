@@ -204,6 +204,34 @@ describe_column(PlatformTable *ptab, const char *colname, IngestColumn *col)
 }
 
 /*
+ * The partition key of a partitioned table: one plain column that the
+ * ingestion writes, so that it knows where each row goes.
+ */
+static void
+describe_partition_key(IngestTable *tab, PlatformTable *ptab)
+{
+	int			i;
+
+	tab->key_field = -1;
+	if (ptab->part_attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("relation \"%s.%s\" is partitioned by an expression or by several columns",
+						ptab->schema, ptab->relname),
+				 errdetail("The ingestion writes into tables partitioned by one column that it writes.")));
+	for (i = 0; i < tab->nfields; i++)
+		if (tab->cols[i].colname && tab->cols[i].attnum == ptab->part_attnum)
+			tab->key_field = i;
+	if (tab->key_field < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("relation \"%s.%s\" is partitioned by column \"%s\", which the ingestion does not write",
+						ptab->schema, ptab->relname,
+						NameStr(TupleDescAttr(ptab->tupdesc, ptab->part_attnum - 1)->attname)),
+				 errdetail("The partition of a row must follow from the values the ingestion writes.")));
+}
+
+/*
  * Describe one observability table (traces or observations) for the
  * converters and the merge.
  */
@@ -217,13 +245,18 @@ describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns
 	tab->owner = ptab->owner;
 	tab->generation = ptab->generation;
 	tab->nfields = nfields;
+	tab->partitioned = ptab->partitioned;
+	for (i = 0; i < nfields; i++)
+		describe_column(ptab, columns[i], &tab->cols[i]);
+	if (tab->partitioned)
+		describe_partition_key(tab, ptab);
 	for (i = 0; i < nfields; i++)
 	{
-		describe_column(ptab, columns[i], &tab->cols[i]);
 		if (tab->cols[i].colname)
 		{
 			tab->written[tab->nwritten++] = i;
-			if (i == 0 || tab->cols[i].notnull ||
+			/* the key too: an update must find the row in its partition */
+			if (i == 0 || tab->cols[i].notnull || i == tab->key_field ||
 				ingest_first_wins(columns == trace_columns ? IK_TRACE : IK_OBS, i) ||
 				ingest_derivation_input(columns == trace_columns ? IK_TRACE : IK_OBS, i))
 				tab->readcols[tab->nread++] = i;
@@ -231,8 +264,9 @@ describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns
 	}
 
 	/*
-	 * The merge reads the stored row of each entity through this index, and
-	 * the upsert's ON CONFLICT (id) needs it too.
+	 * The merge reads the stored row of each entity through this index (in
+	 * a partitioned table: through each partition's part of it), and the
+	 * upsert's ON CONFLICT needs it too.
 	 */
 	tab->computes_costs = (columns == obs_columns &&
 						   tab->cols[OF_INPUT_COST].cclass == CC_NUMERIC &&
@@ -242,14 +276,30 @@ describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns
 						   tab->cols[OF_PROMPT_TOKENS].colname != NULL &&
 						   tab->cols[OF_COMPLETION_TOKENS].colname != NULL);
 	tab->id_index = ptab->id_index;
-	if (!OidIsValid(tab->id_index))
+	if (!OidIsValid(tab->id_index) && !tab->partitioned)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("relation \"%s.%s\" has no unique index on its column \"id\"",
 						ptab->schema, ptab->relname),
-				 errdetail("Ingestion finds stored rows through a valid, non-partial, unique btree index on \"id\" alone, in a table that is not partitioned."),
+				 errdetail("Ingestion finds stored rows through a valid, non-partial, unique btree index on \"id\" alone."),
 				 errhint("CREATE UNIQUE INDEX ON %s (id), or make \"id\" the primary key.",
 						 quote_identifier(ptab->relname))));
+	if (!OidIsValid(tab->id_index))
+	{
+		const char *key = quote_identifier(tab->cols[tab->key_field].colname);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("partitioned relation \"%s.%s\" has no unique index on (\"id\", %s)",
+						ptab->schema, ptab->relname, key),
+				 errdetail("A partitioned table's unique index must include its partition key; "
+						   "ingestion finds stored rows through a valid, non-partial, unique btree index "
+						   "on \"id\" and the partition key, in that order."),
+				 errhint("CREATE UNIQUE INDEX ON %s (id, %s), or make (id, %s) the primary key.",
+						 quote_identifier(ptab->relname), key, key)));
+	}
+	if (tab->partitioned)
+		ingest_describe_partitions(tab, ptab->schema, ptab->relname, target_cxt);
 }
 
 /*
@@ -263,6 +313,7 @@ ingest_target_get(void)
 	PlatformTable *traces;
 	PlatformTable *observations;
 	Oid			extnsp;
+	int			k;
 
 	if (!callbacks_registered)
 	{
@@ -284,8 +335,12 @@ ingest_target_get(void)
 		return &target;
 
 	/* Rebuild. */
-	free_plan(&target.tables[IK_TRACE].upsert_plan);
-	free_plan(&target.tables[IK_OBS].upsert_plan);
+	for (k = 0; k < 2; k++)
+	{
+		free_plan(&target.tables[k].upsert_plan);
+		free_plan(&target.tables[k].move_plan[0]);
+		free_plan(&target.tables[k].move_plan[1]);
+	}
 	if (target_cxt == NULL)
 		target_cxt = AllocSetContextCreate(CacheMemoryContext, "swisper ingest target",
 										   ALLOCSET_SMALL_SIZES);
@@ -311,17 +366,26 @@ ingest_target_get(void)
 		if (!OidIsValid(target.state_index))
 			elog(ERROR, "the primary key of %s.ingest_merge_state is missing", SWISPER_SCHEMA_NAME);
 	}
+	target.state_part_attnum = get_attnum(state_relid, "row_partition");
+	if ((traces->partitioned || observations->partitioned) &&
+		target.state_part_attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the ingestion state table of schema \"%s\" has no column \"row_partition\"",
+						SWISPER_SCHEMA_NAME),
+				 errdetail("Ingestion into partitioned tables remembers the partition of each row there."),
+				 errhint("Update the extension: ALTER EXTENSION swisper_ext UPDATE.")));
 	target.valid = true;
 	return &target;
 }
 
 /*
- * Prepare and keep one plan.
+ * Prepare and keep one plan, with the planner's cursor options.
  */
 static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *argtypes)
+keep_plan(const char *sql, int nargs, Oid *argtypes, int options)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, options);
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
@@ -331,38 +395,109 @@ keep_plan(const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * Build the read and upsert plans of one table.
+ * The columns that the upsert writes, as "ROWS FROM (unnest($1), ...) AS
+ * u(v1, ...)": their values come as one array per column, in field order.
+ */
+static void
+append_unnest(StringInfo sql, IngestTable *tab, Oid *argtypes)
+{
+	int			i;
+
+	appendStringInfoString(sql, "ROWS FROM (");
+	for (i = 0; i < tab->nwritten; i++)
+	{
+		appendStringInfo(sql, "%spg_catalog.unnest($%d)", i ? ", " : "", i + 1);
+		argtypes[i] = tab->cols[tab->written[i]].arraytypid;
+	}
+	appendStringInfoString(sql, ") AS u(");
+	for (i = 0; i < tab->nwritten; i++)
+		appendStringInfo(sql, "%sv%d", i ? ", " : "", i + 1);
+	appendStringInfoChar(sql, ')');
+}
+
+/*
+ * "c = COALESCE(<new value>, t.c)" for every written column but the id: a
+ * NULL keeps the stored value.  The new value is EXCLUDED.c (upsert) or
+ * parameter $n (update).
+ */
+static void
+append_set_list(StringInfo sql, IngestTable *tab, bool params)
+{
+	int			i;
+
+	for (i = 1; i < tab->nwritten; i++)
+	{
+		const char *qc = quote_identifier(tab->cols[tab->written[i]].colname);
+
+		if (params)
+			appendStringInfo(sql, "%s%s = COALESCE($%d, t.%s)", i > 1 ? ", " : "", qc, i + 1, qc);
+		else
+			appendStringInfo(sql, "%s%s = COALESCE(EXCLUDED.%s, t.%s)", i > 1 ? ", " : "", qc, qc, qc);
+	}
+}
+
+/*
+ * Build the write plans of one table: the upsert, and for a partitioned
+ * table the update of a row whose partition key changes.
+ *
+ * The upsert's conflict target is the unique index the rows are found
+ * through: (id), or (id, key) in a partitioned table.  ON CONFLICT cannot
+ * move a row to another partition, and a row whose key changes would not
+ * conflict with its stored version at all: such a row is written by an
+ * UPDATE through the parent table instead, which finds it by (id, stored
+ * key) in its partition and moves it when the new key belongs to another;
+ * a stored key that is NULL needs "IS NULL" to be found ([1]).  The update
+ * takes one row: its plan is generic (planning an UPDATE through many
+ * partitions costs a millisecond) and still touches one partition, pruned
+ * by the key's value when it starts; an array of rows would be joined, and
+ * with small partitions a generic plan joins them by scanning every one.
  */
 static void
 prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *relname)
 {
 	StringInfoData sql;
-	Oid			argtypes[INGEST_MAX_FIELDS];
+	Oid			argtypes[INGEST_MAX_FIELDS + 1];
 	const char *qschema = quote_identifier(t->schema);
+	const char *qrel = quote_identifier(relname);
 	const char *qid = quote_identifier(tab->cols[0].colname);
+	const char *qkey = tab->partitioned ? quote_identifier(tab->cols[tab->key_field].colname) : NULL;
 	int			i;
 
 	if (tab->upsert_plan == NULL)
 	{
 		initStringInfo(&sql);
-		appendStringInfo(&sql, "INSERT INTO %s.%s AS t (", qschema, quote_identifier(relname));
+		appendStringInfo(&sql, "INSERT INTO %s.%s AS t (", qschema, qrel);
 		for (i = 0; i < tab->nwritten; i++)
 			appendStringInfo(&sql, "%s%s", i ? ", " : "",
 							 quote_identifier(tab->cols[tab->written[i]].colname));
-		appendStringInfoString(&sql, ") SELECT * FROM ROWS FROM (");
-		for (i = 0; i < tab->nwritten; i++)
-		{
-			appendStringInfo(&sql, "%spg_catalog.unnest($%d)", i ? ", " : "", i + 1);
-			argtypes[i] = tab->cols[tab->written[i]].arraytypid;
-		}
-		appendStringInfo(&sql, ") ON CONFLICT (%s) DO UPDATE SET ", qid);
-		for (i = 1; i < tab->nwritten; i++)
-		{
-			const char *qc = quote_identifier(tab->cols[tab->written[i]].colname);
+		appendStringInfoString(&sql, ") SELECT * FROM ");
+		append_unnest(&sql, tab, argtypes);
+		if (tab->partitioned && tab->key_field != 0)
+			appendStringInfo(&sql, " ON CONFLICT (%s, %s) DO UPDATE SET ", qid, qkey);
+		else
+			appendStringInfo(&sql, " ON CONFLICT (%s) DO UPDATE SET ", qid);
+		append_set_list(&sql, tab, false);
+		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes, 0);
+	}
+	for (i = 0; i < 2 && tab->partitioned && tab->key_field != 0; i++)
+	{
+		int			w;
 
-			appendStringInfo(&sql, "%s%s = COALESCE(EXCLUDED.%s, t.%s)", i > 1 ? ", " : "", qc, qc, qc);
-		}
-		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes);
+		if (tab->move_plan[i] != NULL)
+			continue;
+		for (w = 0; w < tab->nwritten; w++)
+			argtypes[w] = tab->cols[tab->written[w]].typid;
+		argtypes[tab->nwritten] = tab->cols[tab->key_field].typid;
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "UPDATE %s.%s AS t SET ", qschema, qrel);
+		append_set_list(&sql, tab, true);
+		appendStringInfo(&sql, " WHERE t.%s OPERATOR(pg_catalog.=) $1 AND ", qid);
+		if (i == 0)
+			appendStringInfo(&sql, "t.%s OPERATOR(pg_catalog.=) $%d", qkey, tab->nwritten + 1);
+		else
+			appendStringInfo(&sql, "t.%s IS NULL", qkey);
+		tab->move_plan[i] = keep_plan(sql.data, tab->nwritten + (i == 0 ? 1 : 0), argtypes,
+									  CURSOR_OPT_GENERIC_PLAN);
 	}
 }
 

@@ -40,6 +40,7 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/partcache.h"
 #include "utils/memutils.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
@@ -159,12 +160,30 @@ platform_describe(PlatformTable *tab, const char *schema)
 	tab->schema = pstrdup(schema);
 	tab->tupdesc = CreateTupleDescCopyConstr(RelationGetDescr(rel));
 	MemoryContextSwitchTo(old);
-	relation_close(rel, NoLock);
 	tab->owner = platform_rel_owner(tab->relid);
 
 	id = platform_column(tab, "id");
 	tab->id_attnum = id ? id->attnum : InvalidAttrNumber;
-	tab->id_index = id ? platform_unique_index(tab->relid, 1, &tab->id_attnum) : InvalidOid;
+	tab->partitioned = (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE);
+	tab->part_attnum = InvalidAttrNumber;
+	if (tab->partitioned)
+	{
+		PartitionKey key = RelationGetPartitionKey(rel);
+
+		if (key->partnatts == 1 && key->partattrs[0] != 0)
+			tab->part_attnum = key->partattrs[0];
+	}
+	tab->id_index = InvalidOid;
+	if (id && (!tab->partitioned || tab->part_attnum == tab->id_attnum))
+		tab->id_index = platform_unique_index(tab->relid, 1, &tab->id_attnum);
+	else if (id && tab->part_attnum != InvalidAttrNumber)
+	{
+		/* id first: a stored row is then found by id alone in a partition */
+		AttrNumber	keys[2] = {tab->id_attnum, tab->part_attnum};
+
+		tab->id_index = platform_unique_index(tab->relid, 2, keys);
+	}
+	relation_close(rel, NoLock);
 	tab->generation = ++platform_generation;
 }
 
@@ -274,7 +293,8 @@ platform_unique_index(Oid relid, int nkeys, const AttrNumber *attnums)
 	Oid			found = InvalidOid;
 	ListCell   *lc;
 
-	if (rel->rd_rel->relkind == RELKIND_RELATION)
+	if (rel->rd_rel->relkind == RELKIND_RELATION ||
+		rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		List	   *indexes = RelationGetIndexList(rel);
 

@@ -8,8 +8,8 @@
  * The tables belong to the application and stand at whatever migration the
  * database reached, so nothing about them is assumed: each is looked up by
  * name in the schema swisper.table_schema, and its description (owner,
- * columns, unique index on id) is read from the catalog and cached until a
- * relcache invalidation names it.  A table that cannot be used is reported
+ * columns, partition key, unique index on id) is read from the catalog and
+ * cached until a relcache invalidation names it.  A table that cannot be used is reported
  * with one SQLSTATE per cause, the same everywhere:
  *
  *	3F000 invalid_schema_name	the schema does not exist
@@ -73,7 +73,17 @@ typedef struct PlatformTable
 	Oid			owner;
 	TupleDesc	tupdesc;		/* a copy: which columns exist, their types */
 	AttrNumber	id_attnum;
-	Oid			id_index;		/* unique btree index on id alone, or InvalidOid */
+
+	/*
+	 * A partitioned table's unique index must include the partition key:
+	 * when the table is partitioned by one plain column, id_index is the
+	 * (partitioned) unique index on (id, that column), or on id alone when
+	 * id is the key.  part_attnum is that column, InvalidAttrNumber when
+	 * the key is an expression or has several columns.
+	 */
+	bool		partitioned;
+	AttrNumber	part_attnum;
+	Oid			id_index;		/* unique btree index on id (see above), or InvalidOid */
 	uint64		generation;		/* new for every rebuilt description */
 } PlatformTable;
 
@@ -112,8 +122,10 @@ extern PlatformTable *platform_table(PlatformRel which, LOCKMODE lockmode,
 extern Form_pg_attribute platform_column(PlatformTable *tab, const char *colname);
 
 /*
- * A valid, immediate, non-partial unique btree index of a plain table whose
- * key columns are exactly attnums (in that order), or InvalidOid.
+ * A valid, immediate, non-partial unique btree index of a table (plain, or
+ * partitioned: then a partitioned index, valid when every partition has
+ * its own) whose key columns are exactly attnums (in that order), or
+ * InvalidOid.
  */
 extern Oid	platform_unique_index(Oid relid, int nkeys, const AttrNumber *attnums);
 
