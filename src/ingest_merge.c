@@ -163,12 +163,6 @@ stamp_hi(int cls, TimestampTz ts)
 }
 
 static int
-cmp_str_ptr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-static int
 cmp_uint64(const void *a, const void *b)
 {
 	uint64		x = *(const uint64 *) a;
@@ -261,7 +255,7 @@ check_projects(IngestTarget *t, IngestEvent *events, int n)
 			names[nids++] = events[i].project_id;
 	if (nids == 0)
 		return;
-	qsort(names, nids, sizeof(char *), cmp_str_ptr);
+	qsort(names, nids, sizeof(char *), platform_cmp_cstring);
 	{
 		int			nuniq = 0;
 
@@ -282,7 +276,7 @@ check_projects(IngestTarget *t, IngestEvent *events, int n)
 
 		if (!pending(ev) || ev->action == IA_IGNORE)
 			continue;
-		hit = bsearch(&ev->project_id, names, nids, sizeof(char *), cmp_str_ptr);
+		hit = bsearch(&ev->project_id, names, nids, sizeof(char *), platform_cmp_cstring);
 		Assert(hit != NULL);
 		k = hit - names;
 		if (!found[k])

@@ -53,12 +53,6 @@ typedef struct PruneRow
 	bool		gone;
 } PruneRow;
 
-static int
-cmp_cstring(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /*
  * Mark the rows of a plain table that are gone: one query for the chunk.
  */
@@ -95,9 +89,9 @@ find_gone_plain(PlatformTable *tab, PruneRow *rows, int n)
 	for (i = 0; i < nfound; i++)
 		found[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 	SPI_freetuptable(SPI_tuptable);
-	qsort(found, nfound, sizeof(char *), cmp_cstring);
+	qsort(found, nfound, sizeof(char *), platform_cmp_cstring);
 	for (i = 0; i < n; i++)
-		rows[i].gone = (bsearch(&rows[i].id, found, nfound, sizeof(char *), cmp_cstring) == NULL);
+		rows[i].gone = (bsearch(&rows[i].id, found, nfound, sizeof(char *), platform_cmp_cstring) == NULL);
 }
 
 /*

@@ -401,10 +401,13 @@ platform_projects_list(PlatformTable *projects, bool with_names, int *count)
 	return out;
 }
 
-static int
-cmp_cstring(const void *a, const void *b)
+/*
+ * platform_cmp_cstring: see platform.h.
+ */
+int
+platform_cmp_cstring(const void *a, const void *b)
 {
-	return strcmp(*(char *const *) a, *(char *const *) b);
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
 /*
@@ -472,7 +475,7 @@ platform_projects_lookup(PlatformTable *projects, char **ids, int n, bool lock,
 		HeapTuple	tup = SPI_tuptable->vals[row];
 		bool		isnull;
 		char	   *id = TextDatumGetCString(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		char	  **hit = bsearch(&id, ids, n, sizeof(char *), cmp_cstring);
+		char	  **hit = bsearch(&id, ids, n, sizeof(char *), platform_cmp_cstring);
 		Datum		del = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
 
 		if (hit == NULL)

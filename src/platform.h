@@ -141,6 +141,13 @@ extern PlatformProject *platform_projects_list(PlatformTable *projects, bool wit
 											   int *count);
 
 /*
+ * qsort/bsearch comparator of C strings (char * elements) by strcmp: the
+ * order platform_projects_lookup() wants its ids in, and the one the
+ * callers sort their id lists in.
+ */
+extern int	platform_cmp_cstring(const void *a, const void *b);
+
+/*
  * Look up the projects whose ids are in ids (n distinct strings), as the
  * owner of projects; lock: FOR KEY SHARE, so that a project found cannot be
  * deleted before the transaction ends.  Sets found[i] and deleted[i].

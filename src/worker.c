@@ -666,12 +666,6 @@ tick_write(TickWrites *w, TimestampTz now)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 }
 
-static int
-cmp_cstring_ptr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /*
  * Delete the status rows of projects that are gone or soft-deleted: the
  * rows read (sorted by project id) whose project is not in the list.
@@ -688,9 +682,9 @@ tick_forget_gone(ConnectionRow *rows, int nrows, PlatformProject *list, int npro
 
 	for (i = 0; i < nprojects; i++)
 		live[i] = list[i].id;
-	qsort(live, nprojects, sizeof(char *), cmp_cstring_ptr);
+	qsort(live, nprojects, sizeof(char *), platform_cmp_cstring);
 	for (i = 0; i < nrows; i++)
-		if (bsearch(&rows[i].project_id, live, nprojects, sizeof(char *), cmp_cstring_ptr) == NULL)
+		if (bsearch(&rows[i].project_id, live, nprojects, sizeof(char *), platform_cmp_cstring) == NULL)
 			gone = accumArrayResult(gone, CStringGetTextDatum(rows[i].project_id), false,
 									TEXTOID, CurrentMemoryContext);
 	if (gone == NULL)
