@@ -63,6 +63,10 @@ SELECT r.idx, r.status, r.message FROM swisper.ingest_entries(ARRAY[
   pg_temp.envelope('generation-create', 'u-bad-1', '{"usageDetails": "many"}'),
   pg_temp.envelope('generation-create', 'u-bad-2', '{"usageDetails": {"input": -3}}'),
   pg_temp.envelope('generation-create', 'u-bad-3', '{"usageDetails": {"output_tokens": "lots"}}'),
-  pg_temp.envelope('generation-create', 'u-bad-4', '{"usageDetails": {"total": 1.5}}')],
+  pg_temp.envelope('generation-create', 'u-bad-4', '{"usageDetails": {"total": 1.5}}'),
+  pg_temp.envelope('generation-create', 'u-bad-5', '{"usage": [1, 2]}'),
+  pg_temp.envelope('generation-create', 'u-bad-6', '{"usage_details": 7}'),
+  pg_temp.envelope('generation-create', 'u-bad-7', '{"output": {"_llm_tokens": "17"}}'),
+  pg_temp.envelope('generation-create', 'u-bad-8', '{"usage": {"promptTokens": "x"}}')],
   '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c') AS r;
 SELECT id, type, prompt_tokens, completion_tokens, total_tokens FROM observations WHERE id LIKE 'u-%' ORDER BY id;

@@ -1017,6 +1017,63 @@ estimate_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *outobj)
 }
 
 /*
+ * The names a token count goes by in each place it can come from: per
+ * field (prompt, completion, total), up to three names, the first found
+ * winning.
+ */
+typedef const char *const TokenNames[3][3];
+
+static TokenNames body_token_names = {
+	{"promptTokens", "prompt_tokens", NULL},
+	{"completionTokens", "completion_tokens", NULL},
+	{"totalTokens", "total_tokens", NULL}
+};
+static TokenNames usage_token_names = {
+	{"promptTokens", "input", "prompt_tokens"},
+	{"completionTokens", "output", "completion_tokens"},
+	{"totalTokens", "total", "total_tokens"}
+};
+static TokenNames details_token_names = {
+	{"input", "prompt_tokens", "input_tokens"},
+	{"output", "completion_tokens", "output_tokens"},
+	{"total", "total_tokens", NULL}
+};
+static TokenNames llm_token_names = {
+	{"prompt", NULL, NULL},
+	{"completion", NULL, NULL},
+	{"total", NULL, NULL}
+};
+
+/*
+ * Read the three token counts of one object.  Where "key" is given, the
+ * counts are in the object v found under that key (named in messages as
+ * prefix + key), and v must be an object; "replace" first forgets the counts
+ * an earlier source gave.
+ */
+static bool
+tokens_from(IngestEvent *ev, IngestTable *tab, JsonbContainer *obj, JsonbValue *v,
+			const char *prefix, const char *key, TokenNames names, bool replace)
+{
+	static const int fields[3] = {OF_PROMPT_TOKENS, OF_COMPLETION_TOKENS, OF_TOTAL_TOKENS};
+
+	if (key)
+	{
+		obj = as_object(v);
+		if (obj == NULL)
+			return reject(ev, 400, "%s%s: must be an object", prefix, key);
+		prefix = psprintf("%s%s.", prefix, key);
+	}
+	for (int i = 0; i < 3; i++)
+	{
+		if (replace)
+			ev->vals[fields[i]].present = false;
+		if (!set_tokens(ev, tab, fields[i], obj, prefix, names[i][0], names[i][1], names[i][2]))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Token counts: body fields, Langfuse usage (both shapes), usageDetails,
  * then output._llm_tokens, each later source winning; estimated when none
  * of them reports a count.
@@ -1029,57 +1086,23 @@ observation_tokens(IngestEvent *ev, IngestTable *tab, JsonbContainer *body,
 	JsonbValue *v;
 	const char *key;
 
-	if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, body, prefix, "promptTokens", "prompt_tokens", NULL) ||
-		!set_tokens(ev, tab, OF_COMPLETION_TOKENS, body, prefix, "completionTokens", "completion_tokens", NULL) ||
-		!set_tokens(ev, tab, OF_TOTAL_TOKENS, body, prefix, "totalTokens", "total_tokens", NULL))
+	if (!tokens_from(ev, tab, body, NULL, prefix, NULL, body_token_names, false))
 		return false;
 	v = get_key(body, "usage", &buf);
-	if (v)
-	{
-		JsonbContainer *usage = as_object(v);
-		const char *up = psprintf("%susage.", prefix);
+	if (v && !tokens_from(ev, tab, NULL, v, prefix, "usage", usage_token_names, false))
+		return false;
 
-		if (usage == NULL)
-			return reject(ev, 400, "%susage: must be an object", prefix);
-		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, usage, up, "promptTokens", "input", "prompt_tokens") ||
-			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, usage, up, "completionTokens", "output", "completion_tokens") ||
-			!set_tokens(ev, tab, OF_TOTAL_TOKENS, usage, up, "totalTokens", "total", "total_tokens"))
-			return false;
-	}
 	/*
 	 * Langfuse's usageDetails (its own keys, or OpenAI's two usage shapes)
 	 * replaces usage as a whole, as Langfuse takes it: a total given only
 	 * in usage must not stand beside the counts of usageDetails.
 	 */
 	v = get_key2(body, "usageDetails", "usage_details", &buf, &key);
-	if (v)
-	{
-		JsonbContainer *details = as_object(v);
-		const char *dp = psprintf("%s%s.", prefix, key);
-
-		if (details == NULL)
-			return reject(ev, 400, "%s%s: must be an object", prefix, key);
-		ev->vals[OF_PROMPT_TOKENS].present = false;
-		ev->vals[OF_COMPLETION_TOKENS].present = false;
-		ev->vals[OF_TOTAL_TOKENS].present = false;
-		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, details, dp, "input", "prompt_tokens", "input_tokens") ||
-			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, details, dp, "output", "completion_tokens", "output_tokens") ||
-			!set_tokens(ev, tab, OF_TOTAL_TOKENS, details, dp, "total", "total_tokens", NULL))
-			return false;
-	}
+	if (v && !tokens_from(ev, tab, NULL, v, prefix, key, details_token_names, true))
+		return false;
 	v = get_key(outobj, "_llm_tokens", &buf);
-	if (v)
-	{
-		JsonbContainer *tok = as_object(v);
-		const char *tp = psprintf("%soutput._llm_tokens.", prefix);
-
-		if (tok == NULL)
-			return reject(ev, 400, "%soutput._llm_tokens: must be an object", prefix);
-		if (!set_tokens(ev, tab, OF_PROMPT_TOKENS, tok, tp, "prompt", NULL, NULL) ||
-			!set_tokens(ev, tab, OF_COMPLETION_TOKENS, tok, tp, "completion", NULL, NULL) ||
-			!set_tokens(ev, tab, OF_TOTAL_TOKENS, tok, tp, "total", NULL, NULL))
-			return false;
-	}
+	if (v && !tokens_from(ev, tab, NULL, v, prefix, "output._llm_tokens", llm_token_names, false))
+		return false;
 	estimate_tokens(ev, tab, outobj);
 	return true;
 }
