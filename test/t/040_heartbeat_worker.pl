@@ -9,6 +9,9 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 use IPC::Run;
 use JSON::PP;
@@ -17,21 +20,12 @@ use Time::HiRes qw(usleep time);
 my $prod    = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c';
 my $staging = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f';
 
-my $node = PostgreSQL::Test::Cluster->new('heartbeat');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'postgres'
-swisper.check_interval = '1s'
-swisper.stale_after = '2s'
-swisper.disconnect_after = '4s'
-restart_after_crash = on
-});
-$node->start;
-
-$node->safe_psql('postgres', slurp_file('test/fixtures/observability_schema.sql'));
-$node->safe_psql('postgres', 'CREATE EXTENSION swisper_ext');
+my $node = swisper_node('heartbeat', conf => {
+		'swisper.check_interval' => '1s',
+		'swisper.stale_after' => '2s',
+		'swisper.disconnect_after' => '4s',
+		'restart_after_crash' => 'on'
+	}, platform => 1);
 
 # The worker is named in pg_stat_activity.
 ok( $node->poll_query_until(

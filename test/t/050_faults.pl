@@ -30,6 +30,9 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 use IPC::Run;
 use Time::HiRes qw(usleep time);
@@ -44,22 +47,16 @@ die 'bgw_restart_time not found in src/worker.c' unless defined $restart_time;
 my $live  = 'p-live';     # keeps sending heartbeats: should be connected
 my $quiet = 'p-quiet';    # one heartbeat at the start: should go stale
 
-my $node = PostgreSQL::Test::Cluster->new('faults');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'postgres'
-swisper.check_interval = '${check_interval}s'
-swisper.stale_after = '${stale_after}s'
-swisper.disconnect_after = '1h'
-restart_after_crash = on
-log_statement = none
 # Batch B has 12,000 entities, more than one call locks one by one: it
 # takes the batch lock exclusively (field4 0x5358) and so runs alone, with
 # the server's default lock table.
-});
-$node->start;
+my $node = swisper_node('faults', conf => {
+		'swisper.check_interval' => "${check_interval}s",
+		'swisper.stale_after' => "${stale_after}s",
+		'swisper.disconnect_after' => '1h',
+		'restart_after_crash' => 'on',
+		'log_statement' => 'none'
+	});
 
 # A batch generator (server side, deterministic): ntraces traces from
 # tr-<first>, each a trace_start and nobs observations with a start and an

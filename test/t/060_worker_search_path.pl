@@ -8,21 +8,16 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 
 my $prod = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c';
 
-my $node = PostgreSQL::Test::Cluster->new('search_path');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'postgres'
-swisper.check_interval = '200ms'
-});
-$node->start;
-$node->safe_psql('postgres', slurp_file('test/fixtures/observability_schema.sql'));
-$node->safe_psql('postgres', 'CREATE EXTENSION swisper_ext');
+my $node = swisper_node('search_path', conf => {
+		'swisper.check_interval' => '200ms'
+	}, platform => 1);
 
 # An "=" on text that logs every call (and answers rightly, so that only
 # the log tells), in a schema the database's search_path puts first.

@@ -15,6 +15,9 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 use IPC::Run;
 use JSON::PP;
@@ -33,19 +36,14 @@ my $langfuse = slurp_file('test/fixtures/events/langfuse_batch.json');
 my @migrations = sort glob('test/fixtures/states/[0-9][0-9]_*.sql');
 die 'no migration fixtures' unless @migrations == 11;
 
-my $node = PostgreSQL::Test::Cluster->new('states');
-$node->init;
 # %b: the worker's lines are told apart by its backend type.
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = '$db'
-swisper.check_interval = '200ms'
-swisper.stale_after = '30s'
-swisper.disconnect_after = '60s'
-log_line_prefix = '%m [%p] %b '
-});
-$node->start;
+my $node = swisper_node('states', conf => {
+		'swisper.database' => "$db",
+		'swisper.check_interval' => '200ms',
+		'swisper.stale_after' => '30s',
+		'swisper.disconnect_after' => '60s',
+		'log_line_prefix' => '%m [%p] %b '
+	});
 $node->safe_psql('postgres', "CREATE DATABASE $db");
 # The worker connects at start; restarted, it finds the database at once.
 $node->restart;

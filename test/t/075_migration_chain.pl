@@ -27,6 +27,9 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 
 my $db    = 'chain';
@@ -59,14 +62,7 @@ my %downgrade = (
 			DROP INDEX ix_users_email;
 			DROP TABLE users;});
 
-my $node = PostgreSQL::Test::Cluster->new('chain');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'postgres'
-});
-$node->start;
+my $node = swisper_node('chain');
 $node->safe_psql('postgres', "CREATE DATABASE $db");
 
 ######################################################################

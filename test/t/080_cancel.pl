@@ -29,22 +29,16 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 use IPC::Run;
 use Time::HiRes qw(time);
 
 my $project = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c';
 
-my $node = PostgreSQL::Test::Cluster->new('cancel');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'postgres'
-});
-$node->start;
-$node->safe_psql('postgres', slurp_file('test/fixtures/observability_schema.sql'));
-$node->safe_psql('postgres', 'SET client_min_messages = warning; CREATE EXTENSION swisper_ext');
+my $node = swisper_node('cancel', platform => 1);
 
 # The slow conversions, and the batches.  gen(): stream entries of traces
 # prefix-1 .. prefix-n, nobs observations each; sess adds a session_id (through

@@ -13,24 +13,20 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 use JSON::PP;
 
 my $proj = 'p-standby';
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-$primary->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'postgres'
-swisper.check_interval = '200ms'
-swisper.stale_after = '5s'
-swisper.disconnect_after = '1h'
-});
-$primary->start;
-$primary->safe_psql('postgres', slurp_file('test/fixtures/observability_schema.sql'));
-$primary->safe_psql('postgres', 'CREATE EXTENSION swisper_ext');
+my $primary = swisper_node('primary', init => { allows_streaming => 1 }, conf => {
+		'swisper.check_interval' => '200ms',
+		'swisper.stale_after' => '5s',
+		'swisper.disconnect_after' => '1h'
+	}, platform => 1);
+
 $primary->safe_psql('postgres',
 	"INSERT INTO projects (id, name, created_at, updated_at) VALUES ('$proj', 'standby', now(), now())");
 

@@ -7,24 +7,20 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 use Time::HiRes qw(usleep);
 
 my $proj = 'p-cancel';
 
-my $node = PostgreSQL::Test::Cluster->new('cancel');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'postgres'
-swisper.check_interval = '200ms'
-swisper.stale_after = '1h'
-swisper.disconnect_after = '2h'
-});
-$node->start;
-$node->safe_psql('postgres', slurp_file('test/fixtures/observability_schema.sql'));
-$node->safe_psql('postgres', 'CREATE EXTENSION swisper_ext');
+my $node = swisper_node('cancel', conf => {
+		'swisper.check_interval' => '200ms',
+		'swisper.stale_after' => '1h',
+		'swisper.disconnect_after' => '2h'
+	}, platform => 1);
+
 $node->safe_psql('postgres',
 	"INSERT INTO projects (id, name, created_at, updated_at) VALUES ('$proj', 'cancel', now(), now())");
 

@@ -7,19 +7,15 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 use JSON::PP;
 
-my $node = PostgreSQL::Test::Cluster->new('nosuchdb');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'nosuchdb'
-});
-$node->start;
-$node->safe_psql('postgres', slurp_file('test/fixtures/observability_schema.sql'));
-$node->safe_psql('postgres', 'CREATE EXTENSION swisper_ext');
+my $node = swisper_node('nosuchdb', conf => {
+		'swisper.database' => 'nosuchdb'
+	}, platform => 1);
 
 # The worker has tried (and failed) to connect.
 ok(defined eval { $node->wait_for_log(qr/FATAL:\s+database "nosuchdb" does not exist/) },

@@ -18,23 +18,20 @@ use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use SwisperTest;
 use Test::More;
 use JSON::PP;
 
 my $prod    = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c';
 my $staging = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f';
 
-my $node = PostgreSQL::Test::Cluster->new('owner_escalation');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'swisper_ext'
-swisper.database = 'postgres'
-swisper.check_interval = '200ms'
-swisper.stale_after = '1h'
-swisper.disconnect_after = '2h'
-});
-$node->start;
+my $node = swisper_node('owner_escalation', conf => {
+		'swisper.check_interval' => '200ms',
+		'swisper.stale_after' => '1h',
+		'swisper.disconnect_after' => '2h'
+	});
 
 # app owns the platform's tables and is no superuser; ingester is an API
 # role granted ingest_batch() only.
