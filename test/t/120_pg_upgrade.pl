@@ -17,6 +17,7 @@ use strict;
 use warnings;
 
 use Cwd qw(getcwd);
+use File::Path qw(rmtree);
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -159,6 +160,24 @@ sub dump_text
 	return slurp_file($file) =~ s/^\\(?:un)?restrict \S+\n//mgr;
 }
 
+# The lines of the servers pg_upgrade ran (old and new, in binary-upgrade
+# mode) about the worker, and their errors: the library must do nothing
+# there (no worker, which would write into the clusters while pg_upgrade
+# dumps, restores and transfers them).  Removes pg_upgrade's output
+# directory afterwards.
+sub upgrade_server_lines
+{
+	my ($new) = @_;
+	my $dir = $new->data_dir . '/pg_upgrade_output.d';
+	my @lines;
+	foreach my $log (glob("$dir/*/log/pg_upgrade_server.log"))
+	{
+		push @lines, grep { /swisper heartbeat worker|\b(?:ERROR|FATAL|PANIC):/ } split /\n/, slurp_file($log);
+	}
+	rmtree($dir);
+	return join("\n", @lines);
+}
+
 sub wait_for_worker
 {
 	my ($node) = @_;
@@ -167,7 +186,7 @@ sub wait_for_worker
 }
 
 # Runs pg_upgrade with @args from a writable directory; returns (exit code,
-# stdout, stderr).
+# stdout, stderr).  --retain keeps its logs for upgrade_server_lines().
 sub run_pg_upgrade
 {
 	my ($old, $new, @args) = @_;
@@ -182,7 +201,7 @@ sub run_pg_upgrade
 		'-p',             $old->port,
 		'-P',             $new->port,
 		'-U',             'postgres',
-		@args);
+		'--retain',       @args);
 	my $cwd = getcwd();
 	chdir PostgreSQL::Test::Utils::tempdir() or die "chdir: $!";
 	my ($out, $err) = ('', '');
@@ -312,19 +331,20 @@ is($rc, 0, 'pg_upgrade --check succeeds') or diag("$out\n$err");
 note("pg_upgrade --check:\n$out");
 like($out, qr/\*Clusters are compatible\*/, 'pg_upgrade --check: clusters are compatible');
 unlike($out, qr/fatal|warning|failed/i, 'pg_upgrade --check reports no problem') or diag($out);
-ok(!-d $new->data_dir . '/pg_upgrade_output.d', 'pg_upgrade --check leaves no output directory');
+is(upgrade_server_lines($new), '', 'pg_upgrade --check: nothing of the extension ran in its servers');
 
 ($rc, $out, $err) = run_pg_upgrade($old, $new);
 is($rc, 0, 'pg_upgrade succeeds') or diag("$out\n$err");
 like($out, qr/Upgrade Complete/, 'pg_upgrade: upgrade complete');
 note("pg_upgrade:\n$out");
-if (-d $new->data_dir . '/pg_upgrade_output.d')
+if ($rc != 0)
 {
 	foreach my $log (glob($new->data_dir . '/pg_upgrade_output.d/*/log/*.log'))
 	{
 		diag("=== $log ===\n" . slurp_file($log));
 	}
 }
+is(upgrade_server_lines($new), '', 'pg_upgrade: nothing of the extension ran in its servers');
 
 $new->start;
 my $log_start = -s $new->logfile;
