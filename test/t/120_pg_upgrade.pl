@@ -31,6 +31,9 @@ my $prod    = '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c';    # the example events' p
 my $staging = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f';    # the fixture's other project
 my $stream_trace   = '3f0c9b1e-8a2d-4c6b-9e7f-1a2b3c4d5e6f';
 my $langfuse_trace = 'c4a1e2d3-0000-4000-8000-00000000aaaa';
+# Transfer mode: pg_upgrade's default (copy), or as PostgreSQL's own test
+# takes it, e.g. PG_TEST_PG_UPGRADE_MODE=--link.
+my $mode = $ENV{PG_TEST_PG_UPGRADE_MODE} // '';
 my $bulk = 3000;    # synthetic traces, so that the indexes span pages and are chosen on their merits
 
 my $schema   = slurp_file('test/fixtures/observability_schema.sql');
@@ -201,7 +204,7 @@ sub run_pg_upgrade
 		'-p',             $old->port,
 		'-P',             $new->port,
 		'-U',             'postgres',
-		'--retain',       @args);
+		'--retain',       ($mode ne '' ? ($mode) : ()), @args);
 	my $cwd = getcwd();
 	chdir PostgreSQL::Test::Utils::tempdir() or die "chdir: $!";
 	my ($out, $err) = ('', '');
