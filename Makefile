@@ -7,6 +7,8 @@
 #   make fuzz                   libFuzzer targets over the server-free parsers, FUZZ_SECONDS each (scripts/fuzz.sh)
 #   make valgrind               pg_regress and pgTAP with every server process under valgrind
 #                               (scripts/valgrind.sh; SWISPER_VALGRIND_ROOT=DIR: a private PostgreSQL copy)
+#   make deb                    the Debian package in dist/, from the committed tree (scripts/deb.sh)
+#   make test-deb               install that package on a fresh Debian 12 root, run the demo (scripts/test_deb.sh)
 #
 # Every capability keeps its own files, and this Makefile picks them up by
 # pattern: C in src/*.c, install-script pieces in install/*.sql (concatenated
@@ -56,7 +58,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard install/*.sql)) $(EXTENSION).
 
 $(OBJS): $(wildcard src/*.h) $(EXTENSION).h
 
-.PHONY: demo test bench fuzz valgrind
+.PHONY: demo test bench fuzz valgrind deb test-deb
 demo:
 	bash scripts/demo.sh
 test:
@@ -67,3 +69,7 @@ fuzz:
 	bash scripts/fuzz.sh
 valgrind:
 	bash scripts/valgrind.sh
+deb:
+	bash scripts/deb.sh
+test-deb:
+	bash scripts/test_deb.sh
