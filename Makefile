@@ -58,7 +58,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard install/*.sql)) $(EXTENSION).
 
 $(OBJS): $(wildcard src/*.h) $(EXTENSION).h
 
-.PHONY: demo test bench fuzz valgrind deb test-deb
+.PHONY: demo test bench fuzz valgrind
 demo:
 	bash scripts/demo.sh
 test:
@@ -69,6 +69,7 @@ fuzz:
 	bash scripts/fuzz.sh
 valgrind:
 	bash scripts/valgrind.sh
+.PHONY: deb test-deb
 deb:
 	bash scripts/deb.sh
 test-deb:
