@@ -59,6 +59,13 @@ echo "postgresql-15 $(dpkg-query -W -f='${Version}' postgresql-15) came in as a 
 for f in /usr/lib/postgresql/15/lib/swisper_ext.so /usr/share/postgresql/15/extension/swisper_ext.control; do
 	dpkg -S "$f" | grep -q '^postgresql-15-swisper-ext:' || fail "$f does not belong to the package"
 done
+# The install script and every update script of the clone (a clean checkout).
+shopt -s nullglob
+for f in "swisper_ext--$(sed -n "s/^default_version = '\(.*\)'/\1/p" swisper_ext.control).sql" swisper_ext--*--*.sql; do
+	dpkg -L postgresql-15-swisper-ext | grep -qx "/usr/share/postgresql/15/extension/$f" || fail "$f is not in the package"
+	echo "packaged: $f"
+done
+shopt -u nullglob
 # The demo reads scripts/demo.sql and test/fixtures only: run it from a copy
 # of those, away from the clone, so only the packaged files can serve it.
 run=$(mktemp -d /tmp/swisper-test-deb.XXXXXX)
