@@ -7,6 +7,8 @@
 #   make fuzz                   libFuzzer targets over the server-free parsers, FUZZ_SECONDS each (scripts/fuzz.sh)
 #   make valgrind               pg_regress and pgTAP with every server process under valgrind
 #                               (scripts/valgrind.sh; SWISPER_VALGRIND_ROOT=DIR: a private PostgreSQL copy)
+#   make deb                    the Debian package in dist/, from the committed tree (scripts/deb.sh)
+#   make test-deb               install that package on a fresh Debian 12 root, run the demo (scripts/test_deb.sh)
 #
 # Every capability keeps its own files, and this Makefile picks them up by
 # pattern: C in src/*.c, install-script pieces in install/*.sql (concatenated
@@ -67,3 +69,8 @@ fuzz:
 	bash scripts/fuzz.sh
 valgrind:
 	bash scripts/valgrind.sh
+.PHONY: deb test-deb
+deb:
+	bash scripts/deb.sh
+test-deb:
+	bash scripts/test_deb.sh

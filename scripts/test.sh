@@ -12,6 +12,11 @@ chmod 755 "$work"
 counts=$work/counts
 : > "$counts"
 
+# META.json against the PGXN Meta Spec and this tree (no server needed).
+echo "== META.json (PGXN Meta Spec 1.0.0)"
+prove -e /usr/bin/python3 test/meta_json_check.py 2>&1 | tee "$work/meta.log"
+bash scripts/prove_counts.sh meta "$work/meta.log" >> "$counts"
+
 echo "== pg_regress, pgTAP and client tests in a throwaway cluster"
 with_cluster bash scripts/run_suites.sh "$counts" || echo "cluster 0 1" >> "$counts"
 
