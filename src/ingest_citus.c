@@ -20,10 +20,18 @@
  *
  * The merge state (swisper.ingest_merge_state) and the entity locks stay on
  * the coordinator, the one node that ingests (platform_citus_refuse_worker):
- * every write of an entity is serialized there, and the state commits with
- * the shards' rows in Citus's distributed transaction (two-phase commit), so
- * a batch whose worker node fails is undone on every node and can be
- * delivered again.
+ * every write of an entity is serialized there, by locks that every batch
+ * takes in one place.  The state is an ordinary local table, in the
+ * coordinator's transaction; Citus commits the shards' part first (with
+ * two-phase commit when the batch wrote on several nodes, else in its
+ * pre-commit step), and a failure there aborts the coordinator's
+ * transaction: a batch whose worker node fails is undone as a whole and can
+ * be delivered again.  The state never commits without its rows.  Only a
+ * coordinator that fails between a worker's commit and its own leaves rows
+ * without state; the merge takes those as rows written without it, and
+ * the redelivered events give them the same values.  Co-locating the state
+ * with the shards would need a distributed state table and a lock on every
+ * node; one coordinator needs neither.
  *
  * The rows come back as SPI tuples in the order of the merge's read columns;
  * each is handed to the merge as a virtual slot of the table's row type,

@@ -781,7 +781,8 @@ key_kept(IngestTable *tab, Entity *e)
 
 	if (e->oldkey_null || e->nulls[tab->key_field])
 		return e->oldkey_null && e->nulls[tab->key_field];
-	return datumIsEqual(e->oldkey, e->values[tab->key_field], col->typbyval, col->typlen);
+	/* the stored value may have a short varlena header, the merged one not */
+	return datum_image_eq(e->oldkey, e->values[tab->key_field], col->typbyval, col->typlen);
 }
 
 static WriteGroup
