@@ -4,7 +4,8 @@
 # user; data under a temporary directory, removed at the end), with the
 # swisper_ext and Citus installed in PostgreSQL 15 (or in the copy whose bin
 # directory PG_BIN names).  Ports CITUS_BENCH_PORT .. +3 (default 5451).
-# Commits are durable (fsync on), as in bench/ingest_bench.sh.
+# Commits are durable (fsync on), as in bench/ingest_bench.sh; the
+# coordinator caches up to 8 connections per worker node.
 #   bash bench/citus_bench.sh [--events N] [--history N] [--rounds N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,10 @@ shared_preload_libraries = '$libs'
 swisper.database = 'postgres'
 max_prepared_transactions = 20
 shared_buffers = 256MB
+# the coordinator keeps its connections to the worker nodes between
+# transactions (Citus's default, 1 per node, reconnects for every batch
+# that reads more than one shard of a node in parallel)
+citus.max_cached_conns_per_worker = 8
 CONF
 	echo "host all all 127.0.0.1/32 trust" >> "$work/$n/pg_hba.conf"
 	"${run[@]}" "$bin/pg_ctl" -D "$work/$n" -l "$work/$n/server.log" -w start >/dev/null || { cat "$work/$n/server.log"; exit 1; }
