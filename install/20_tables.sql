@@ -261,10 +261,16 @@ COMMENT ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) IS
 -- ACCESS SHARE.  It runs in the caller's transaction: when any step fails,
 -- nothing has changed.
 --
+-- On a Citus cluster a distributed traces (with foreign keys to reference
+-- tables) is altered shard by shard, and Citus wants one connection per
+-- worker node for all of the function's statements, from its first read on:
+-- citus.multi_shard_modify_mode = sequential, for the call.  Without Citus
+-- the setting is a placeholder that nothing reads.
 CREATE FUNCTION @extschema@.fix_user_id()
 RETURNS TABLE (action text, detail text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET citus.multi_shard_modify_mode = 'sequential'
 AS $$
 DECLARE
 	s			name := @extschema@.observability_schema();
@@ -280,14 +286,6 @@ DECLARE
 	locked		boolean := false;
 BEGIN
 	tbl := @extschema@.traces_table();
-
-	-- A Citus table (distributed, with foreign keys to reference tables) is
-	-- altered shard by shard; Citus wants one connection per worker node for
-	-- all of this transaction's statements then, from its first read on.
-	-- The setting lasts until this function returns.
-	IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
-		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
-	END IF;
 
 	SELECT a.attnum, a.attnotnull, a.atttypid::regtype AS typ, t.typname
 	  INTO col
