@@ -32,15 +32,16 @@
 
 #include "platform.h"
 
-/* The role of this node; -1 when not known. */
+/* The role of this node; -1 when not known; and where Citus keeps it. */
 static int	citus_node = -1;
+static Oid	citus_local_group_relid = InvalidOid;
 static bool citus_callback_registered = false;
 
+/* An invalidation callback must not read the catalog: the relid is kept. */
 static void
 citus_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid ||
-		relid == get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE))
+	if (relid == InvalidOid || relid == citus_local_group_relid)
 		citus_node = -1;
 }
 
@@ -79,6 +80,7 @@ platform_citus_node(void)
 		CacheRegisterRelcacheCallback(citus_relcache_callback, (Datum) 0);
 		citus_callback_registered = true;
 	}
+	citus_local_group_relid = get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE);
 	if (citus_query("SELECT groupid FROM pg_catalog.pg_dist_local_group", InvalidOid, (Datum) 0))
 		group = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
