@@ -4,6 +4,8 @@
 #   make demo                   set up everything and show the extension at work (scripts/demo.sh)
 #   make test                   set up everything and run every suite (scripts/test.sh)
 #   make installcheck           pg_regress, then the isolation tests, against a running server (PGHOST/PGPORT)
+#   make test-citus             TAP tests on a Citus coordinator and two worker nodes (scripts/test_citus.sh),
+#                               with the installed extension and Citus; skipped without Citus
 #   make fuzz                   libFuzzer targets over the server-free parsers, FUZZ_SECONDS each (scripts/fuzz.sh)
 #   make valgrind               pg_regress and pgTAP with every server process under valgrind
 #                               (scripts/valgrind.sh; SWISPER_VALGRIND_ROOT=DIR: a private PostgreSQL copy)
@@ -58,11 +60,13 @@ $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard install/*.sql)) $(EXTENSION).
 
 $(OBJS): $(wildcard src/*.h) $(EXTENSION).h
 
-.PHONY: demo test bench fuzz valgrind
+.PHONY: demo test test-citus bench fuzz valgrind
 demo:
 	bash scripts/demo.sh
 test:
 	bash scripts/test.sh
+test-citus:
+	PG_CONFIG=$(PG_CONFIG) bash scripts/test_citus.sh
 bench:
 	bash bench/run_all.sh
 fuzz:

@@ -261,10 +261,16 @@ COMMENT ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) IS
 -- ACCESS SHARE.  It runs in the caller's transaction: when any step fails,
 -- nothing has changed.
 --
+-- On a Citus cluster a distributed traces (with foreign keys to reference
+-- tables) is altered shard by shard, and Citus wants one connection per
+-- worker node for all of the function's statements, from its first read on:
+-- citus.multi_shard_modify_mode = sequential, for the call.  Without Citus
+-- the setting is a placeholder that nothing reads.
 CREATE FUNCTION @extschema@.fix_user_id()
 RETURNS TABLE (action text, detail text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET citus.multi_shard_modify_mode = 'sequential'
 AS $$
 DECLARE
 	s			name := @extschema@.observability_schema();
@@ -551,11 +557,36 @@ REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 -- to see them, so they are let through for this step.  SET LOCAL, not SET:
 -- a plain SET would outlive the script and change the session.
 SET LOCAL client_min_messages = notice;
+--
+-- On a Citus cluster the install runs on every node: Citus creates the
+-- extension on the coordinator, then on each worker node.  A worker node
+-- changes nothing: its traces is Citus's copy of the coordinator's table (or
+-- a shard's shell), which only the coordinator alters.  On the coordinator,
+-- a traces table that Citus manages (distributed, reference or added to its
+-- metadata) is not converted inside CREATE EXTENSION: the conversion runs on
+-- the worker nodes' shards, where the type swisper.external_id exists only
+-- once Citus has created the extension there, after this script.  The NOTICE
+-- says to run fix_user_id() then; it converts every shard.
 DO $$
 DECLARE
-	s	name := @extschema@.observability_schema();
+	s		name := @extschema@.observability_schema();
+	tbl		regclass := to_regclass(format('%I.traces', s));
+	citus	boolean := EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus');
+	managed	boolean := false;
 BEGIN
-	IF to_regclass(format('%I.traces', s)) IS NOT NULL THEN
+	IF citus THEN
+		EXECUTE 'SELECT groupid <> 0 FROM pg_catalog.pg_dist_local_group' INTO managed;
+		IF managed THEN
+			RETURN;				-- a Citus worker node
+		END IF;
+		EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)'
+		   INTO managed USING tbl;
+	END IF;
+	IF managed THEN
+		RAISE NOTICE 'swisper_ext: %.traces is a Citus table; its user_id was not changed', s
+			USING HINT = 'Once CREATE EXTENSION has completed, run SELECT * FROM @extschema@.fix_user_id() on the coordinator: '
+						 || 'it converts the column in every shard.';
+	ELSIF tbl IS NOT NULL THEN
 		PERFORM @extschema@.fix_user_id();
 	ELSE
 		RAISE NOTICE 'swisper_ext: there is no table %.traces yet; no table was created or changed', s

@@ -33,6 +33,17 @@ if compgen -G 'test/t/*.pl' > /dev/null; then
 	bash scripts/prove_counts.sh tap "$work/tap.log" >> "$counts"
 fi
 
+# The Citus suite (a coordinator and two worker nodes), when Citus is
+# installed; scripts/test_citus.sh ends with "N passed, N failed".
+if [ -f "$($PG_CONFIG --pkglibdir)/citus.so" ]; then
+	echo "== Citus: TAP tests on a coordinator and two worker nodes"
+	PG_CONFIG=$PG_CONFIG bash scripts/test_citus.sh 2>&1 | tee "$work/citus.log"
+	read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$work/citus.log" | tail -1)
+	echo "citus ${p:-0} ${f:-1}" >> "$counts"
+else
+	echo "citus suite skipped: Citus is not installed"
+fi
+
 echo "== summary"
 column -t "$counts" 2>/dev/null || cat "$counts"
 passed=$(awk '{s+=$2} END {print s+0}' "$counts")

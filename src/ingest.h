@@ -21,6 +21,8 @@
  *                  partitioned targets: their partitions, routing a key,
  *                  probes of one partition's index (and the scan keys of
  *                  every direct index probe);
+ * ingest_citus.c   distributed targets (Citus): the stored rows read
+ *                  through SQL, since the coordinator's table is a shell;
  * ingest_sql.c     the SQL entry points;
  * ingest_otlp.c    swisper.ingest_otlp(): an OTLP/JSON trace export request
  *                  parsed into events (with the helpers of ingest_event.c)
@@ -161,10 +163,14 @@ typedef struct IngestTable
 	Oid			owner;			/* the table's owner: reads and writes run as it */
 	uint64		generation;		/* of platform.c's description it was made from */
 	bool		partitioned;
-	int			key_field;		/* partitioned: the field that is the key */
+	bool		distributed;	/* a Citus table: read through read_plan */
+	int			key_field;		/* partitioned, or distributed by a column:
+								 * the field that is the key (-1: a
+								 * reference table has none) */
 	int			nparts;			/* partitioned: its partitions, by relid */
 	IngestPartition *parts;
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
+	SPIPlanPtr	read_plan;		/* distributed: the stored rows of an array of ids */
 	SPIPlanPtr	move_plan[2];	/* partitioned: UPDATE of a row whose key
 								 * changes; [1] for one whose stored key is
 								 * NULL */
@@ -437,5 +443,28 @@ extern TupleTableSlot *ingest_probe_all(IngestProber *p, Datum id, Oid skip, Oid
  * value is below the lowest bound of every range (retention's side).
  */
 extern Oid	ingest_route(IngestProber *p, Datum value, bool isnull, bool *past);
+
+/* ingest_citus.c: the stored rows of a distributed target, read through SQL */
+typedef struct IngestCitusRows
+{
+	IngestTable *tab;
+	SPITupleTable *tuptable;
+	uint64		n;
+	Relation	rel;
+	TupleTableSlot *slot;		/* virtual, of the table's row type */
+} IngestCitusRows;
+
+/* Prepare tab->read_plan, if not yet made (inside an SPI connection). */
+extern void ingest_citus_prepare(IngestTarget *t, IngestTable *tab, const char *relname);
+
+/* Read the stored rows whose id is one of ids, as the table's owner. */
+extern void ingest_citus_read(IngestTable *tab, Datum *ids, int nids, IngestCitusRows *rows);
+
+/*
+ * Row i of what ingest_citus_read() found, as a slot holding the columns
+ * the merge reads; NULL past the last.  Valid until the next call.
+ */
+extern TupleTableSlot *ingest_citus_row(IngestCitusRows *rows, uint64 i);
+extern void ingest_citus_end(IngestCitusRows *rows);
 
 #endif							/* SWISPER_INGEST_H */

@@ -41,6 +41,14 @@
  * dropped (a status per event), and finds rows stored without the merge;
  * a row whose key changed is moved by an UPDATE (move_rows).
  *
+ * Distributed targets (Citus).  The coordinator's table is a shell: the
+ * stored rows are read with one query per table (read_distributed, through
+ * ingest_citus.c), the writes are the same upserts, which Citus routes.  A
+ * row of a table distributed by another column than id needs that column
+ * (observations by trace_id): an entity that does not know it yet, or
+ * whose stored row has another, is refused with 409 (place_distributed).
+ * The merge state stays on the coordinator (see ingest_citus.c).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -426,7 +434,7 @@ take_row(Entity *e, IngestTable *tab, TupleTableSlot *slot)
 			datumCopy(d, col->typbyval, col->typlen);
 		e->known |= (1U << f);
 	}
-	if (tab->partitioned)
+	if (tab->partitioned || tab->key_field > 0)
 	{
 		e->oldkey = e->values[tab->key_field];
 		e->oldkey_null = e->nulls[tab->key_field];
@@ -524,6 +532,50 @@ read_partitioned(IngestProber *p, StateProbe *sp, IngestTable *tab, Entity *e)
 }
 
 /*
+ * Read the stored rows of a distributed table's entities of one kind with
+ * one query (ingest_citus.c), then the merge state of those found.  Two
+ * rows with one id (in a table distributed by another column, written
+ * without the ingestion) cannot be merged into: the entity is refused.
+ */
+static void
+read_distributed(IngestTable *tab, IngestKind kind, Entity *ents, int nents, StateProbe *sp)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * (nents + 1));
+	IngestCitusRows rows;
+	TupleTableSlot *slot;
+	int			nids = 0;
+	uint64		r;
+	int			i;
+
+	for (i = 0; i < nents; i++)
+		if (ents[i].kind == kind)
+			ids[nids++] = ents[i].id;
+	ingest_citus_read(tab, ids, nids, &rows);
+	for (r = 0; (slot = ingest_citus_row(&rows, r)) != NULL; r++)
+	{
+		bool		isnull;
+		Datum		id = slot_getattr(slot, tab->cols[0].attnum, &isnull);
+		char	   *key = psprintf("%c:%s", kind == IK_TRACE ? 't' : 'o',
+								   ingest_datum_key(&tab->cols[0], id));
+		Entity	   *e = find_entity(ents, nents, key);
+		Oid			stated;
+
+		if (e == NULL)
+			continue;
+		if (e->existed)
+		{
+			e->refused = 409;
+			e->refusal = psprintf("id: %s holds more than one row with this id; the ingestion merges into one",
+								  get_rel_name(tab->relid));
+			continue;
+		}
+		take_row(e, tab, slot);
+		load_state(e, tab, probe_state(sp, e, &stated));
+	}
+	ingest_citus_end(&rows);
+}
+
+/*
  * Read the stored rows and merge state of the entities of one kind, with
  * one probe of the table's id index (and of the state's primary key) per
  * entity; in a partitioned table, the state first, then one partition's
@@ -558,7 +610,7 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 
 	if (tab->partitioned)
 		ingest_prober_begin(&prober, tab->relid, tab->id_index, tab->parts, tab->nparts, snap);
-	else
+	else if (!tab->distributed)
 	{
 		rel = table_open(tab->relid, AccessShareLock);
 		irel = index_open(tab->id_index, AccessShareLock);
@@ -575,6 +627,11 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 	ingest_equality_key(&sp.keys[0], sp.irel, 1, CharGetDatum(ents[i].key[0]));
 	ingest_equality_key(&sp.keys[1], sp.irel, 2, (Datum) 0);
 
+	if (tab->distributed)
+	{
+		read_distributed(tab, kind, ents, nents, &sp);
+		i = nents;
+	}
 	for (; i < nents; i++)
 	{
 		Entity	   *e = &ents[i];
@@ -612,7 +669,7 @@ read_existing(IngestTarget *t, IngestKind kind, Entity *ents, int nents, Snapsho
 	table_close(sp.rel, NoLock);
 	if (tab->partitioned)
 		ingest_prober_end(&prober);
-	else
+	else if (!tab->distributed)
 	{
 		index_endscan(scan);
 		ExecDropSingleTupleTableSlot(slot);
@@ -724,7 +781,8 @@ key_kept(IngestTable *tab, Entity *e)
 
 	if (e->oldkey_null || e->nulls[tab->key_field])
 		return e->oldkey_null && e->nulls[tab->key_field];
-	return datumIsEqual(e->oldkey, e->values[tab->key_field], col->typbyval, col->typlen);
+	/* the stored value may have a short varlena header, the merged one not */
+	return datum_image_eq(e->oldkey, e->values[tab->key_field], col->typbyval, col->typlen);
 }
 
 static WriteGroup
@@ -983,6 +1041,41 @@ place_kind(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
 }
 
 /*
+ * The rows of a table distributed by a column other than id (see
+ * place_rows()).  Returns whether an entity was refused.
+ */
+static bool
+place_distributed(IngestTarget *t, IngestKind kind, Entity *ents, int nents)
+{
+	IngestTable *tab = &t->tables[kind];
+	IngestColumn *kcol = &tab->cols[tab->key_field];
+	const char *relname = get_rel_name(tab->relid);
+	bool		changed = false;
+	int			i;
+
+	for (i = 0; i < nents; i++)
+	{
+		Entity	   *e = &ents[i];
+
+		if (e->kind != kind || !(e->dirty || e->state_dirty || e->refused))
+			continue;
+		if (e->refused)			/* by read_distributed() */
+			refuse(e, e->refused, e->refusal);
+		else if (e->nulls[tab->key_field])
+			refuse(e, 409, psprintf("%s: not known yet, and %s is distributed by it; deliver this event again after one that names it",
+									kcol->colname, relname));
+		else if (e->existed && !key_kept(tab, e))
+			refuse(e, 409, psprintf("%s: the stored %s has another %s, and %s is distributed by it: its row cannot move to another shard",
+									kcol->colname, kind == IK_TRACE ? "trace" : "observation",
+									kcol->colname, relname));
+		else
+			continue;
+		changed = true;
+	}
+	return changed;
+}
+
+/*
  * Where the rows of partitioned tables go, before anything is written.
  *
  * Each row whose partition key is new or changed is routed to its
@@ -1015,6 +1108,8 @@ place_rows(IngestTarget *t, IngestEvent *events, int n, Entity *ents, int nents)
 	for (k = IK_TRACE; k <= IK_OBS; k++)
 		if (t->tables[k].partitioned)
 			changed |= place_kind(t, k, ents, nents);
+		else if (t->tables[k].distributed && t->tables[k].key_field > 0)
+			changed |= place_distributed(t, k, ents, nents);
 	if (!changed)
 		return;
 	for (i = 0; i < n; i++)

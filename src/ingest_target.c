@@ -204,31 +204,56 @@ describe_column(PlatformTable *ptab, const char *colname, IngestColumn *col)
 }
 
 /*
- * The partition key of a partitioned table: one plain column that the
- * ingestion writes, so that it knows where each row goes.
+ * The partition key of a partitioned table, or the distribution column of
+ * a distributed one (how: "partitioned" or "distributed"): one plain column
+ * that the ingestion writes, so that it knows where each row goes.
  */
 static void
-describe_partition_key(IngestTable *tab, PlatformTable *ptab)
+describe_partition_key(IngestTable *tab, PlatformTable *ptab, AttrNumber attnum, const char *how)
 {
 	int			i;
 
 	tab->key_field = -1;
-	if (ptab->part_attnum == InvalidAttrNumber)
+	if (attnum == InvalidAttrNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("relation \"%s.%s\" is partitioned by an expression or by several columns",
 						ptab->schema, ptab->relname),
 				 errdetail("The ingestion writes into tables partitioned by one column that it writes.")));
 	for (i = 0; i < tab->nfields; i++)
-		if (tab->cols[i].colname && tab->cols[i].attnum == ptab->part_attnum)
+		if (tab->cols[i].colname && tab->cols[i].attnum == attnum)
 			tab->key_field = i;
 	if (tab->key_field < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("relation \"%s.%s\" is partitioned by column \"%s\", which the ingestion does not write",
-						ptab->schema, ptab->relname,
-						NameStr(TupleDescAttr(ptab->tupdesc, ptab->part_attnum - 1)->attname)),
-				 errdetail("The partition of a row must follow from the values the ingestion writes.")));
+				 errmsg("relation \"%s.%s\" is %s by column \"%s\", which the ingestion does not write",
+						ptab->schema, ptab->relname, how,
+						NameStr(TupleDescAttr(ptab->tupdesc, attnum - 1)->attname)),
+				 errdetail("The %s of a row must follow from the values the ingestion writes.",
+						   strcmp(how, "partitioned") == 0 ? "partition" : "shard")));
+}
+
+/*
+ * A table that Citus manages: hash-distributed by one column (the key), or
+ * a reference table (no key).  Its rows are read through SQL
+ * (ingest_citus.c); a distributed table that is also partitioned has
+ * shells for partitions too, and is refused.
+ */
+static void
+describe_distribution(IngestTable *tab, PlatformTable *ptab)
+{
+	tab->distributed = true;
+	tab->key_field = -1;
+	if (ptab->partitioned || (ptab->dist_method != 'h' && ptab->dist_method != 'n'))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("relation \"%s.%s\" is a Citus table that the ingestion cannot write",
+						ptab->schema, ptab->relname),
+				 errdetail("The ingestion writes into Citus tables that are hash-distributed by one column, "
+						   "or reference tables, and not partitioned."),
+				 errhint("Distribute it with create_distributed_table(), or make it a reference table.")));
+	if (ptab->dist_method == 'h')
+		describe_partition_key(tab, ptab, ptab->dist_attnum, "distributed");
 }
 
 /*
@@ -248,8 +273,10 @@ describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns
 	tab->partitioned = ptab->partitioned;
 	for (i = 0; i < nfields; i++)
 		describe_column(ptab, columns[i], &tab->cols[i]);
-	if (tab->partitioned)
-		describe_partition_key(tab, ptab);
+	if (ptab->dist_method != '\0')
+		describe_distribution(tab, ptab);
+	else if (tab->partitioned)
+		describe_partition_key(tab, ptab, ptab->part_attnum, "partitioned");
 	for (i = 0; i < nfields; i++)
 	{
 		if (tab->cols[i].colname)
@@ -276,7 +303,7 @@ describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns
 						   tab->cols[OF_PROMPT_TOKENS].colname != NULL &&
 						   tab->cols[OF_COMPLETION_TOKENS].colname != NULL);
 	tab->id_index = ptab->id_index;
-	if (!OidIsValid(tab->id_index) && !tab->partitioned)
+	if (!OidIsValid(tab->id_index) && !tab->partitioned && tab->key_field <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("relation \"%s.%s\" has no unique index on its column \"id\"",
@@ -290,11 +317,14 @@ describe_table(IngestTable *tab, PlatformTable *ptab, const char *const *columns
 
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("partitioned relation \"%s.%s\" has no unique index on (\"id\", %s)",
+				 errmsg("%s relation \"%s.%s\" has no unique index on (\"id\", %s)",
+						tab->distributed ? "distributed" : "partitioned",
 						ptab->schema, ptab->relname, key),
-				 errdetail("A partitioned table's unique index must include its partition key; "
+				 errdetail("A %s table's unique index must include its %s; "
 						   "ingestion finds stored rows through a valid, non-partial, unique btree index "
-						   "on \"id\" and the partition key, in that order."),
+						   "on \"id\" and that column, in that order.",
+						   tab->distributed ? "distributed" : "partitioned",
+						   tab->distributed ? "distribution column" : "partition key"),
 				 errhint("CREATE UNIQUE INDEX ON %s (id, %s), or make (id, %s) the primary key.",
 						 quote_identifier(ptab->relname), key, key)));
 	}
@@ -323,6 +353,7 @@ ingest_target_get(void)
 		callbacks_registered = true;
 	}
 
+	platform_citus_refuse_worker("swisper ingestion");
 	projects = platform_table(PLATFORM_PROJECTS, AccessShareLock, NULL);
 	traces = platform_table(PLATFORM_TRACES, RowExclusiveLock, NULL);
 	observations = platform_table(PLATFORM_OBSERVATIONS, RowExclusiveLock, NULL);
@@ -338,6 +369,7 @@ ingest_target_get(void)
 	for (k = 0; k < 2; k++)
 	{
 		free_plan(&target.tables[k].upsert_plan);
+		free_plan(&target.tables[k].read_plan);
 		free_plan(&target.tables[k].move_plan[0]);
 		free_plan(&target.tables[k].move_plan[1]);
 	}
@@ -423,16 +455,21 @@ append_unnest(StringInfo sql, IngestTable *tab, Oid *argtypes)
 static void
 append_set_list(StringInfo sql, IngestTable *tab, bool params)
 {
+	const char *sep = "";
 	int			i;
 
 	for (i = 1; i < tab->nwritten; i++)
 	{
 		const char *qc = quote_identifier(tab->cols[tab->written[i]].colname);
 
+		/* Citus refuses to assign a distribution column (it is in the conflict target) */
+		if (tab->distributed && tab->written[i] == tab->key_field)
+			continue;
 		if (params)
-			appendStringInfo(sql, "%s%s = COALESCE($%d, t.%s)", i > 1 ? ", " : "", qc, i + 1, qc);
+			appendStringInfo(sql, "%s%s = COALESCE($%d, t.%s)", sep, qc, i + 1, qc);
 		else
-			appendStringInfo(sql, "%s%s = COALESCE(EXCLUDED.%s, t.%s)", i > 1 ? ", " : "", qc, qc, qc);
+			appendStringInfo(sql, "%s%s = COALESCE(EXCLUDED.%s, t.%s)", sep, qc, qc, qc);
+		sep = ", ";
 	}
 }
 
@@ -460,7 +497,8 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 	const char *qschema = quote_identifier(t->schema);
 	const char *qrel = quote_identifier(relname);
 	const char *qid = quote_identifier(tab->cols[0].colname);
-	const char *qkey = tab->partitioned ? quote_identifier(tab->cols[tab->key_field].colname) : NULL;
+	const char *qkey = (tab->partitioned || tab->key_field > 0) ?
+		quote_identifier(tab->cols[tab->key_field].colname) : NULL;
 	int			i;
 
 	if (tab->upsert_plan == NULL)
@@ -472,13 +510,15 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 							 quote_identifier(tab->cols[tab->written[i]].colname));
 		appendStringInfoString(&sql, ") SELECT * FROM ");
 		append_unnest(&sql, tab, argtypes);
-		if (tab->partitioned && tab->key_field != 0)
+		if (qkey != NULL && tab->key_field != 0)
 			appendStringInfo(&sql, " ON CONFLICT (%s, %s) DO UPDATE SET ", qid, qkey);
 		else
 			appendStringInfo(&sql, " ON CONFLICT (%s) DO UPDATE SET ", qid);
 		append_set_list(&sql, tab, false);
 		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes, 0);
 	}
+	if (tab->distributed)
+		ingest_citus_prepare(t, tab, relname);
 	for (i = 0; i < 2 && tab->partitioned && tab->key_field != 0; i++)
 	{
 		int			w;

@@ -153,6 +153,7 @@ platform_describe(PlatformTable *tab, const char *schema)
 	MemoryContext old;
 	Relation	rel;
 	Form_pg_attribute id;
+	AttrNumber	key_attnum = InvalidAttrNumber;
 
 	MemoryContextReset(cxt);
 	rel = relation_open(tab->relid, NoLock);
@@ -173,13 +174,21 @@ platform_describe(PlatformTable *tab, const char *schema)
 		if (key->partnatts == 1 && key->partattrs[0] != 0)
 			tab->part_attnum = key->partattrs[0];
 	}
+	tab->dist_method = platform_citus_table(tab->relid, &tab->dist_attnum);
+	key_attnum = (tab->dist_method == 'h') ? tab->dist_attnum : tab->part_attnum;
 	tab->id_index = InvalidOid;
-	if (id && (!tab->partitioned || tab->part_attnum == tab->id_attnum))
+	if (id == NULL || (tab->partitioned && tab->part_attnum == InvalidAttrNumber))
+		;						/* partitioned by an expression: no such index */
+	else if (key_attnum == InvalidAttrNumber || key_attnum == tab->id_attnum)
 		tab->id_index = platform_unique_index(tab->relid, 1, &tab->id_attnum);
-	else if (id && tab->part_attnum != InvalidAttrNumber)
+	else
 	{
-		/* id first: a stored row is then found by id alone in a partition */
-		AttrNumber	keys[2] = {tab->id_attnum, tab->part_attnum};
+		/*
+		 * id first: a stored row is then found by id alone in a partition;
+		 * a distributed table's unique index includes its distribution
+		 * column the same way.
+		 */
+		AttrNumber	keys[2] = {tab->id_attnum, key_attnum};
 
 		tab->id_index = platform_unique_index(tab->relid, 2, keys);
 	}
@@ -430,6 +439,16 @@ platform_projects_lookup(PlatformTable *projects, char **ids, int n, bool lock,
 	memset(deleted, 0, sizeof(bool) * n);
 	if (n == 0)
 		return;
+
+	/*
+	 * A row lock on a Citus table (a reference projects) is taken on every
+	 * node that has a copy, under Citus's own locks of its shards, in an
+	 * order that concurrent lookups do not share: they deadlock.  There the
+	 * rows are not locked; a project deleted while a batch writes its traces
+	 * fails that batch on the foreign key, and it is delivered again.
+	 */
+	if (projects->dist_method != '\0')
+		lock = false;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

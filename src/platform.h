@@ -84,6 +84,18 @@ typedef struct PlatformTable
 	bool		partitioned;
 	AttrNumber	part_attnum;
 	Oid			id_index;		/* unique btree index on id (see above), or InvalidOid */
+
+	/*
+	 * A Citus table (platform_citus.c): dist_method is pg_dist_partition's
+	 * partmethod ('h' hash-distributed, 'n' reference or Citus local table),
+	 * '\0' for a table Citus does not manage.  Its rows are in shards: the
+	 * coordinator's relation is empty, and only SQL reads or writes them.  A
+	 * hash-distributed table's unique indexes must include its distribution
+	 * column, dist_attnum: id_index is then on (id, that column), or on id
+	 * alone when id is the distribution column.
+	 */
+	char		dist_method;
+	AttrNumber	dist_attnum;
 	uint64		generation;		/* new for every rebuilt description */
 } PlatformTable;
 
@@ -162,5 +174,24 @@ extern void platform_projects_lookup(PlatformTable *projects, char **ids, int n,
  * nothing, when traces or its project_id or "timestamp" is missing.
  */
 extern bool platform_traces_today(PlatformProject *projects, int nprojects, int64 *counts);
+
+/* platform_citus.c: this node's role in a Citus cluster. */
+typedef enum PlatformCitusNode
+{
+	PLATFORM_NO_CITUS,			/* the extension citus does not exist here */
+	PLATFORM_CITUS_COORDINATOR,
+	PLATFORM_CITUS_WORKER
+} PlatformCitusNode;
+
+extern PlatformCitusNode platform_citus_node(void);
+
+/*
+ * How Citus manages relid: its partmethod, or '\0' when it does not; the
+ * distribution column in *dist_attnum (InvalidAttrNumber: none).
+ */
+extern char platform_citus_table(Oid relid, AttrNumber *dist_attnum);
+
+/* Raise (55000) when this node is a Citus worker node: "what" runs on the coordinator. */
+extern void platform_citus_refuse_worker(const char *what);
 
 #endif							/* SWISPER_PLATFORM_H */

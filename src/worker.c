@@ -409,6 +409,24 @@ worker_report_problem(PlatformProblem *problem)
 }
 
 /*
+ * Is this node a Citus worker node?  Said once in the log.
+ */
+static bool
+worker_on_citus_worker(void)
+{
+	static bool said = false;
+
+	if (platform_citus_node() != PLATFORM_CITUS_WORKER)
+		return false;
+	if (!said)
+		ereport(LOG,
+				(errmsg("%s stays idle: this node is a Citus worker node", WORKER_NAME),
+				 errdetail("The worker on the Citus coordinator publishes the status of the projects.")));
+	said = true;
+	return true;
+}
+
+/*
  * One tick, in one transaction.
  */
 static void
@@ -431,8 +449,13 @@ worker_tick(void)
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 
-	/* Idle until the extension exists here and the server is a primary. */
-	if (!OidIsValid(get_extension_oid(SWISPER_EXTENSION_NAME, true)) || RecoveryInProgress())
+	/*
+	 * Idle until the extension exists here and the server is a primary; on
+	 * a Citus worker node for good: the coordinator, where the ingestion
+	 * records liveness, publishes the status of the cluster's projects.
+	 */
+	if (!OidIsValid(get_extension_oid(SWISPER_EXTENSION_NAME, true)) || RecoveryInProgress() ||
+		worker_on_citus_worker())
 	{
 		PopActiveSnapshot();
 		CommitTransactionCommand();
