@@ -1541,11 +1541,11 @@ REVOKE EXECUTE ON FUNCTION @extschema@.heartbeat_registry_forget() FROM PUBLIC;
 SET LOCAL client_min_messages = notice;
 DO $$
 DECLARE
-	r		record;
+	ix		record;
 	done	text[] := '{}';
 	skipped	text[] := '{}';
 BEGIN
-	FOR r IN
+	FOR ix IN
 		WITH RECURSIVE holds(typ) AS (
 			SELECT '@extschema@.external_id'::pg_catalog.regtype::pg_catalog.oid
 			UNION
@@ -1555,7 +1555,7 @@ BEGIN
 				OR (t.typelem = h.typ AND t.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)
 				OR (t.typtype = 'c' AND t.typrelid IN (SELECT a.attrelid FROM pg_catalog.pg_attribute a
 														WHERE a.atttypid = h.typ AND NOT a.attisdropped))
-				OR t.oid IN (SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype = h.typ)
+				OR t.oid IN (SELECT rg.rngtypid FROM pg_catalog.pg_range rg WHERE rg.rngsubtype = h.typ)
 		)
 		SELECT i.indexrelid::pg_catalog.regclass AS idx, c.relpersistence = 't' AND c.relnamespace <> pg_catalog.pg_my_temp_schema() AS other_temp
 		  FROM pg_catalog.pg_index i
@@ -1574,13 +1574,13 @@ BEGIN
 							  AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.deptype = 'e'
 							  AND e.refobjid = (SELECT x.oid FROM pg_catalog.pg_extension x
 												 WHERE x.extname = 'swisper_ext')))
-		 ORDER BY 1::pg_catalog.text
+		 ORDER BY i.indexrelid::pg_catalog.regclass::pg_catalog.text
 	LOOP
-		IF r.other_temp THEN
-			skipped := skipped || r.idx::pg_catalog.text;
+		IF ix.other_temp THEN
+			skipped := skipped || ix.idx::pg_catalog.text;
 		ELSE
-			EXECUTE format('REINDEX INDEX %s', r.idx);
-			done := done || r.idx::pg_catalog.text;
+			EXECUTE format('REINDEX INDEX %s', ix.idx);
+			done := done || ix.idx::pg_catalog.text;
 		END IF;
 	END LOOP;
 	IF cardinality(done) > 0 THEN
