@@ -60,11 +60,11 @@ elsif (system("git rev-parse --git-dir >/dev/null 2>&1") == 0)
 	make_path($old_src);
 	system("git archive v0.1.0 | tar -C '$old_src' -xf -") == 0
 	  or system("git archive 4632ac3b72c8e6a0eafb8f6fe746fc1fa0a845fc | tar -C '$old_src' -xf -") == 0
-	  or BAIL_OUT('cannot find swisper_ext 0.1.0: this repository has neither the tag v0.1.0 nor the commit 4632ac3b72c8e6a0eafb8f6fe746fc1fa0a845fc');
+	  or die('cannot find swisper_ext 0.1.0: this repository has neither the tag v0.1.0 nor the commit 4632ac3b72c8e6a0eafb8f6fe746fc1fa0a845fc');
 }
 else
 {
-	BAIL_OUT('cannot find swisper_ext 0.1.0: SWISPER_OLD_SOURCE is not set (scripts/test.sh sets it to "git archive v0.1.0") and this tree is not a git repository');
+	die('cannot find swisper_ext 0.1.0: SWISPER_OLD_SOURCE is not set (scripts/test.sh sets it to "git archive v0.1.0") and this tree is not a git repository');
 }
 like(slurp_file("$old_src/swisper_ext.control"), qr/default_version = '0\.1\.0'/, '0.1.0 sources found');
 
@@ -92,7 +92,7 @@ my ($build_pg_config) = grep {
 	chomp $inc;
 	$? == 0 && -f "$inc/postgres.h"
 } ('pg_config', '/usr/lib/postgresql/15/bin/pg_config');
-defined $build_pg_config or BAIL_OUT('no pg_config with server headers to build 0.1.0');
+defined $build_pg_config or die('no pg_config with server headers to build 0.1.0');
 my $stage = "$tmp/stage-0.1.0";
 run_or_die("make -s -C '$old_src' PG_CONFIG=$build_pg_config >'$tmp/build-0.1.0.log' 2>&1");
 run_or_die("make -s -C '$old_src' PG_CONFIG=$build_pg_config install DESTDIR='$stage' >>'$tmp/build-0.1.0.log' 2>&1");
