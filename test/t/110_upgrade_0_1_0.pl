@@ -177,6 +177,19 @@ CREATE INDEX aliases_user_id_hash ON public.aliases USING hash (user_id);
 INSERT INTO public.aliases SELECT user_id FROM public.traces;
 });
 
+# A second database, whose tables 0.1.0 created itself, with a table
+# range-partitioned on an external id: its bounds are in 0.1.0's order
+# ('9' < '10'), which the update must refuse to carry over.
+$node->safe_psql('postgres', 'CREATE DATABASE ranged');
+$node->safe_psql('ranged', 'CREATE EXTENSION swisper_ext');
+$node->safe_psql(
+	'ranged', q{
+CREATE TABLE by_user (user_id swisper.external_id NOT NULL) PARTITION BY RANGE (user_id);
+CREATE TABLE by_user_low PARTITION OF by_user FOR VALUES FROM ('0') TO ('10');
+CREATE TABLE by_user_high PARTITION OF by_user FOR VALUES FROM ('10') TO (MAXVALUE);
+INSERT INTO by_user VALUES ('9'), ('10');
+});
+
 # Ingested events and their merge state; a heartbeat the worker persists.
 my $langfuse = slurp_file('test/fixtures/events/langfuse_batch.json');
 my $stream   = slurp_file('test/fixtures/events/swisper_stream.json');
@@ -297,6 +310,27 @@ foreach my $idx ('public.ix_traces_user_id', 'public.ix_traces_user_timestamp',
 {
 	like($err, qr/\Q$idx\E/, "the update rebuilt $idx");
 }
+
+# The stored bytes of every value are what 0.2.0 makes of its text: no
+# value needed rewriting.
+is( $node->safe_psql(
+		'postgres', q{
+SELECT count(*) FROM traces
+ WHERE swisper.external_id_send(user_id) <> swisper.external_id_send(user_id::text::swisper.external_id)}),
+	'0',
+	'after the update: every value 0.1.0 stored is in 0.2.0\'s canonical form');
+
+# The database with a range partitioning on the type: refused, unchanged;
+# updated once that table is gone (its tables were created by 0.1.0).
+($ret, $out, $err) = $node->psql('ranged', "\\set VERBOSITY verbose\nALTER EXTENSION swisper_ext UPDATE");
+like($err, qr/ERROR:  0A000: cannot update swisper_ext to 0\.2\.0: public\.by_user is range-partitioned on swisper\.external_id/,
+	'the update refuses a table range-partitioned on external_id');
+is($node->safe_psql('ranged', "SELECT extversion FROM pg_extension WHERE extname = 'swisper_ext'"),
+	'0.1.0', 'the refused update changed nothing');
+$node->safe_psql('ranged', 'DROP TABLE by_user');
+$node->safe_psql('ranged', 'ALTER EXTENSION swisper_ext UPDATE');
+is($node->safe_psql('ranged', "SELECT extversion FROM pg_extension WHERE extname = 'swisper_ext'"),
+	'0.2.0', 'without it, the update goes through');
 
 # (i) The catalog equals a fresh 0.2.0 install's.
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
