@@ -1,8 +1,8 @@
 -- The catalog of the extension swisper_ext in this database, one line per
 -- fact, free of OIDs, sorted: every member (pg_depend deptype 'e') with its
--- definition, owner, ACL and comment, the members of its operator families,
--- the columns, constraints and indexes of its tables, and the extension's
--- own row.  test/t/110_upgrade_0_1_0.pl diffs it between a database updated
+-- definition, owner, ACL, initial privileges and comment, the members of
+-- its operator families, the columns, constraints and indexes of its
+-- tables, and the extension's own row.  test/t/110_upgrade_0_1_0.pl diffs it between a database updated
 -- from 0.1.0 and a fresh install: two databases that print the same lines
 -- hold the same extension.
 WITH ext AS (
@@ -118,6 +118,15 @@ WITH ext AS (
 	  FROM pg_catalog.pg_policies p
 	 WHERE (p.schemaname || '.' || p.tablename)::pg_catalog.regclass IN
 		   (SELECT objid FROM members WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass)
+	UNION ALL
+	-- initial privileges (pg_init_privs), from which pg_dump tells the
+	-- privileges the extension set from those changed later
+	SELECT format('init privileges %s %s type=%s privs=%s',
+				  (pg_catalog.pg_identify_object(ip.classoid, ip.objoid, 0)).identity,
+				  CASE WHEN ip.objsubid <> 0 THEN 'column ' || ip.objsubid ELSE '' END,
+				  ip.privtype, ip.initprivs)
+	  FROM pg_catalog.pg_init_privs ip
+	 WHERE EXISTS (SELECT FROM members m WHERE m.classid = ip.classoid AND m.objid = ip.objoid)
 	UNION ALL
 	-- the extension itself: version, schema, configuration tables
 	SELECT format('extension %s version=%s schema=%s relocatable=%s owner=%s config=%s conditions=%s',
