@@ -4,8 +4,11 @@
 -- test test/t/110_upgrade_0_1_0.pl compares the two catalogs): new
 -- functions, operators, casts, aggregates and the domain
 -- strict_external_id; functions whose definition changed are replaced; every
--- comment and privilege is set again; ingest_merge_state gains row_partition.
--- No application table is created or changed.
+-- comment is set again; ingest_merge_state gains row_partition.  Privileges
+-- are revoked from PUBLIC on the new functions only: the objects 0.1.0
+-- made keep the privileges they have now (0.1.0 revoked the same at
+-- install; a GRANT made since is the administrator's).  No application
+-- table is created or changed.
 --
 -- swisper.external_id's stored bytes did not change: 0.1.0 stored an
 -- integer as tag 1 and 8 bytes, a uuid as tag 2 and 16 bytes, and a text as
@@ -1354,17 +1357,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.release_user_id() IS
 'Turns traces.user_id (in @extschema@.observability_schema()) back into text with every value intact, so that DROP EXTENSION swisper_ext needs no CASCADE';
 
-REVOKE ALL ON FUNCTION @extschema@.create_missing_tables() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION @extschema@.disown(regclass, oid) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION @extschema@.traces_table() FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION @extschema@.refuse_owner_checks(regclass, text) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION @extschema@.fix_user_id() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION @extschema@.release_user_id() FROM PUBLIC;
 
 -- The merge state remembers the partition that holds each row (NULL for
 -- the rows of unpartitioned tables, which 0.1.0 wrote).
@@ -1375,8 +1368,6 @@ COMMENT ON TABLE @extschema@.ingest_merge_state IS
 
 COMMENT ON COLUMN @extschema@.ingest_merge_state.row_partition IS
     'The partition of traces or observations that holds the entity''s row when that table is partitioned; NULL otherwise';
-
-REVOKE ALL ON TABLE @extschema@.ingest_merge_state FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.ingest_batch(events jsonb, project_id text DEFAULT NULL)
 RETURNS TABLE (idx integer, event_id text, status integer, message text)
@@ -1432,12 +1423,7 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.ingest_prune() IS
     'Delete the merge state of deleted traces and observations (also of partitions that are gone); returns the number of rows removed';
 
-REVOKE EXECUTE ON FUNCTION @extschema@.ingest_batch(jsonb, text),
-    @extschema@.ingest_entries(text[], text),
-    @extschema@.create_trace(jsonb, text),
-    @extschema@.create_observation(jsonb, text),
-    @extschema@.update_observation(text, jsonb, text),
-    @extschema@.ingest_prune() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@.ingest_entries(text[], text) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.ingest_otlp(request text, project_id text DEFAULT NULL)
 RETURNS TABLE (idx integer, span_id text, status integer, message text)
@@ -1480,8 +1466,6 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.heartbeat(text, text, text, text) IS
 'Record a heartbeat of a project (in shared memory when the library is preloaded); raises no_data_found (P0002) for an unknown or deleted project';
 
-REVOKE EXECUTE ON FUNCTION @extschema@.heartbeat(text, text, text, text) FROM PUBLIC;
-
 CREATE OR REPLACE FUNCTION @extschema@.connection_status(tracing_enabled boolean, last_seen timestamptz)
 RETURNS text
 AS 'MODULE_PATHNAME', 'swisper_connection_status'
@@ -1501,8 +1485,6 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION @extschema@.project_status_rows() IS
 'Rows of @extschema@.project_status, read from the tables of schema swisper.table_schema at call time';
 
-REVOKE EXECUTE ON FUNCTION @extschema@.project_status_rows() FROM PUBLIC;
-
 CREATE OR REPLACE VIEW @extschema@.project_status AS
 	SELECT * FROM @extschema@.project_status_rows();
 
@@ -1519,8 +1501,6 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.health() IS
 'Health of swisper_ext: version, preloading, worker (pid, last loop), database, server time, projects per status';
 
-REVOKE EXECUTE ON FUNCTION @extschema@.health() FROM PUBLIC;
-
 CREATE OR REPLACE FUNCTION @extschema@.heartbeat_registry_forget()
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'swisper_heartbeat_registry_forget'
@@ -1528,8 +1508,6 @@ LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION @extschema@.heartbeat_registry_forget() IS
 'Removes this database''s entries from the shared heartbeat registry (the install calls it); returns how many';
-
-REVOKE EXECUTE ON FUNCTION @extschema@.heartbeat_registry_forget() FROM PUBLIC;
 
 -- Rebuild, in the new order, every index that holds swisper.external_id in
 -- a B-tree key, and every index that calls the extension's functions in an

@@ -188,6 +188,9 @@ CREATE TABLE by_user (user_id swisper.external_id NOT NULL) PARTITION BY RANGE (
 CREATE TABLE by_user_low PARTITION OF by_user FOR VALUES FROM ('0') TO ('10');
 CREATE TABLE by_user_high PARTITION OF by_user FOR VALUES FROM ('10') TO (MAXVALUE);
 INSERT INTO by_user VALUES ('9'), ('10');
+CREATE ROLE app_sdk;
+GRANT USAGE ON SCHEMA swisper TO app_sdk;
+GRANT EXECUTE ON FUNCTION swisper.heartbeat(text, text, text, text) TO app_sdk;
 });
 
 # Ingested events and their merge state; a heartbeat the worker persists.
@@ -331,6 +334,8 @@ $node->safe_psql('ranged', 'DROP TABLE by_user');
 $node->safe_psql('ranged', 'ALTER EXTENSION swisper_ext UPDATE');
 is($node->safe_psql('ranged', "SELECT extversion FROM pg_extension WHERE extname = 'swisper_ext'"),
 	'0.2.0', 'without it, the update goes through');
+is($node->safe_psql('ranged', "SELECT has_function_privilege('app_sdk', 'swisper.heartbeat(text, text, text, text)', 'EXECUTE')"),
+	't', 'a privilege granted under 0.1.0 survives the update');
 
 # (i) The catalog equals a fresh 0.2.0 install's.
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
