@@ -191,6 +191,7 @@ INSERT INTO by_user VALUES ('9'), ('10');
 CREATE ROLE app_sdk;
 GRANT USAGE ON SCHEMA swisper TO app_sdk;
 GRANT EXECUTE ON FUNCTION swisper.heartbeat(text, text, text, text) TO app_sdk;
+GRANT EXECUTE ON FUNCTION swisper.health() TO PUBLIC;
 });
 
 # Ingested events and their merge state; a heartbeat the worker persists.
@@ -334,8 +335,11 @@ $node->safe_psql('ranged', 'DROP TABLE by_user');
 $node->safe_psql('ranged', 'ALTER EXTENSION swisper_ext UPDATE');
 is($node->safe_psql('ranged', "SELECT extversion FROM pg_extension WHERE extname = 'swisper_ext'"),
 	'0.2.0', 'without it, the update goes through');
-is($node->safe_psql('ranged', "SELECT has_function_privilege('app_sdk', 'swisper.heartbeat(text, text, text, text)', 'EXECUTE')"),
-	't', 'a privilege granted under 0.1.0 survives the update');
+is( $node->safe_psql(
+		'ranged', q{
+SELECT has_function_privilege('app_sdk', 'swisper.heartbeat(text, text, text, text)', 'EXECUTE'),
+	   has_function_privilege('app_sdk', 'swisper.health()', 'EXECUTE')}),
+	't|t', 'privileges granted under 0.1.0 (to a role, to PUBLIC) survive the update');
 
 # (i) The catalog equals a fresh 0.2.0 install's.
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
