@@ -35,7 +35,9 @@ REGRESS_OPTS = --inputdir=. --outputdir=.
 ISOLATION    = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=test/isolation
 
-PG_CPPFLAGS  = -I$(srcdir) -I$(srcdir)/src
+# SWISPER_EXT_VERSION: the version whose SQL objects the library serves
+# (src/catalog_version.c).
+PG_CPPFLAGS  = -I$(srcdir) -I$(srcdir)/src -DSWISPER_EXT_VERSION='"$(EXTVERSION)"'
 # -Wno-unused-parameter: PostgreSQL 15's own headers (bufpage.h) trip -Wextra's check.
 PG_CFLAGS    = -Wall -Wextra -Werror -Wno-unused-parameter
 
@@ -59,6 +61,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard install/*.sql)) $(EXTENSION).
 	cat $(sort $(wildcard install/*.sql)) > $@
 
 $(OBJS): $(wildcard src/*.h) $(EXTENSION).h
+src/catalog_version.o: $(EXTENSION).control
 
 .PHONY: demo test test-citus bench fuzz valgrind
 demo:

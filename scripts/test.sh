@@ -27,8 +27,17 @@ if compgen -G 'test/t/*.pl' > /dev/null; then
 	tree=$work/tree
 	mkdir -p "$tree"
 	tar --exclude=./.git -cf - . | tar -C "$tree" -xf -
+	# The update test (test/t/110_upgrade_0_1_0.pl) builds 0.1.0 from its
+	# tag; the copy has no .git, so it gets the sources as an archive.
+	old_source=$work/swisper_ext-0.1.0.tar
+	if git archive -o "$old_source" v0.1.0 2>/dev/null ||
+		git archive -o "$old_source" 4632ac3b72c8e6a0eafb8f6fe746fc1fa0a845fc 2>/dev/null; then
+		export SWISPER_OLD_SOURCE=$old_source
+	else
+		echo "cannot find swisper_ext 0.1.0 for the update test: no tag v0.1.0 and no commit 4632ac3b72c8 in this repository (git fetch --tags); test/t/110_upgrade_0_1_0.pl will fail" >&2
+	fi
 	chown -R postgres: "$work"
-	runuser -u postgres -- make -s -C "$tree" PG_CONFIG=$PG_CONFIG installcheck \
+	runuser -u postgres -- env ${SWISPER_OLD_SOURCE:+SWISPER_OLD_SOURCE=$SWISPER_OLD_SOURCE} make -s -C "$tree" PG_CONFIG=$PG_CONFIG installcheck \
 		REGRESS= ISOLATION= TAP_TESTS=1 PROVE_TESTS='test/t/*.pl' PROVE_FLAGS='--timer' 2>&1 | tee "$work/tap.log"
 	bash scripts/prove_counts.sh tap "$work/tap.log" >> "$counts"
 fi

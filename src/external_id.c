@@ -56,6 +56,7 @@
 #include "utils/sortsupport.h"
 #include "utils/uuid.h"
 
+#include "catalog_version.h"
 #include "external_id.h"
 
 /* Access to the stored bytes of a possibly short-header value. */
@@ -510,21 +511,28 @@ EXTERNAL_ID_CMP_OTHER(cmp_name_ext, 1, OTHER_NAME)
  * (cmp).  The operators with name are in no family: the planner support
  * function turns them into the type's own before an index is considered.
  */
-#define EXTERNAL_ID_OPERATOR(fname, cmpfn, test) \
+#define EXTERNAL_ID_OPERATOR(fname, cmpfn, test, ordered) \
 PG_FUNCTION_INFO_V1(fname); \
 Datum \
 fname(PG_FUNCTION_ARGS) \
 { \
+	if (ordered) \
+		catalog_version_require(); \
 	PG_RETURN_BOOL(cmpfn(fcinfo) test 0); \
 }
 
+/*
+ * The order changed after 0.1.0 (equality did not): the order's functions
+ * refuse to serve the objects of another version, whose B-tree indexes are
+ * in that version's order (src/catalog_version.c).
+ */
 #define EXTERNAL_ID_COMPARISONS(prefix, cmpfn) \
-EXTERNAL_ID_OPERATOR(prefix##_eq, cmpfn, ==) \
-EXTERNAL_ID_OPERATOR(prefix##_ne, cmpfn, !=) \
-EXTERNAL_ID_OPERATOR(prefix##_lt, cmpfn, <) \
-EXTERNAL_ID_OPERATOR(prefix##_le, cmpfn, <=) \
-EXTERNAL_ID_OPERATOR(prefix##_gt, cmpfn, >) \
-EXTERNAL_ID_OPERATOR(prefix##_ge, cmpfn, >=)
+EXTERNAL_ID_OPERATOR(prefix##_eq, cmpfn, ==, false) \
+EXTERNAL_ID_OPERATOR(prefix##_ne, cmpfn, !=, false) \
+EXTERNAL_ID_OPERATOR(prefix##_lt, cmpfn, <, true) \
+EXTERNAL_ID_OPERATOR(prefix##_le, cmpfn, <=, true) \
+EXTERNAL_ID_OPERATOR(prefix##_gt, cmpfn, >, true) \
+EXTERNAL_ID_OPERATOR(prefix##_ge, cmpfn, >=, true)
 
 #define EXTERNAL_ID_OPERATORS(prefix, cmpfn) \
 EXTERNAL_ID_COMPARISONS(prefix, cmpfn) \
@@ -532,6 +540,7 @@ PG_FUNCTION_INFO_V1(prefix##_cmp); \
 Datum \
 prefix##_cmp(PG_FUNCTION_ARGS) \
 { \
+	catalog_version_require(); \
 	PG_RETURN_INT32(cmpfn(fcinfo)); \
 }
 
@@ -563,6 +572,7 @@ external_id_texts_cmp(PG_FUNCTION_ARGS)
 	ExternalIdView va;
 	ExternalIdView vb;
 
+	catalog_version_require();
 	external_id_core_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca);
 	external_id_core_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb);
 	external_id_core_canon_view(&ca, &va);
@@ -792,6 +802,7 @@ external_id_sortsupport(PG_FUNCTION_ARGS)
 {
 	SortSupport ssup = (SortSupport) PG_GETARG_POINTER(0);
 
+	catalog_version_require();
 	ssup->comparator = external_id_fast_cmp;
 	ssup->ssup_extra = NULL;
 	if (ssup->abbreviate)

@@ -25,6 +25,7 @@
 #include "utils/timestamp.h"
 
 #include "swisper_ext.h"
+#include "catalog_version.h"
 #include "heartbeat.h"
 #include "worker.h"
 #include "platform.h"
@@ -148,6 +149,8 @@ swisper_health(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Datum		result;
 
+	/* It reads the objects and settings of this version. */
+	catalog_version_require();
 	heartbeat_registry_usage(&entries, &capacity, &evictions, &fallback_writes);
 	reg[0] = Int64GetDatum(entries);
 	reg[1] = Int64GetDatum(capacity);

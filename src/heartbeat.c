@@ -67,6 +67,7 @@
 #include "utils/timestamp.h"
 
 #include "swisper_ext.h"
+#include "catalog_version.h"
 #include "heartbeat.h"
 #include "platform.h"
 
@@ -797,6 +798,8 @@ swisper_heartbeat(PG_FUNCTION_ARGS)
 				 errdetail("This server is a hot standby: a heartbeat recorded here would never reach the primary server."),
 				 errhint("Send heartbeats to the primary server.")));
 
+	/* The worker that would persist the sighting idles on an older version. */
+	catalog_version_require();
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

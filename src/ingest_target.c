@@ -42,6 +42,7 @@
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 
+#include "catalog_version.h"
 #include "ingest.h"
 #include "platform.h"
 #include "swisper_ext.h"
@@ -345,6 +346,8 @@ ingest_target_get(void)
 	Oid			extnsp;
 	int			k;
 
+	/* Ingestion writes row_partition, which older versions lack. */
+	catalog_version_require();
 	if (!callbacks_registered)
 	{
 		CacheRegisterRelcacheCallback(ingest_relcache_callback, (Datum) 0);

@@ -35,6 +35,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -63,6 +64,7 @@
 #include "utils/timestamp.h"
 
 #include "swisper_ext.h"
+#include "catalog_version.h"
 #include "heartbeat.h"
 #include "worker.h"
 #include "platform.h"
@@ -77,6 +79,9 @@ int			worker_check_interval_ms = 1000;
 
 /* The problem with the projects table last reported, or NULL. */
 static char *worker_problem = NULL;
+
+/* The worker said it idles on an older version of the extension. */
+static bool worker_idle_logged = false;
 
 /* The tick's index of the registry copy, by project id. */
 typedef struct SnapshotRef
@@ -441,6 +446,7 @@ worker_tick(void)
 	HASHCTL		info;
 	TimestampTz now;
 	int			i;
+	char	   *installed;
 
 	MemoryContext tick_context = CurrentMemoryContext;
 	MemoryContext oldcontext;
@@ -461,6 +467,26 @@ worker_tick(void)
 		CommitTransactionCommand();
 		return;
 	}
+
+	/*
+	 * Idle, saying so once, while the database holds the objects of another
+	 * version than this library's (a package upgrade before ALTER EXTENSION
+	 * ... UPDATE): the status table and the functions may not be the ones it
+	 * writes and calls.
+	 */
+	if (!catalog_version_is_current(&installed))
+	{
+		if (!worker_idle_logged)
+			ereport(LOG,
+					(errmsg("%s is idle: swisper_ext %s is installed in database \"%s\", but its library is version %s",
+							WORKER_NAME, installed, get_database_name(MyDatabaseId), SWISPER_EXT_VERSION),
+					 errhint("Run ALTER EXTENSION swisper_ext UPDATE in that database; the worker serves it from the next tick on.")));
+		worker_idle_logged = true;
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		return;
+	}
+	worker_idle_logged = false;
 
 	/*
 	 * Look the tables up by name and lock them for the tick, projects first;
