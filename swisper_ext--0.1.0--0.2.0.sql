@@ -1104,6 +1104,7 @@ CREATE OR REPLACE FUNCTION @extschema@.fix_user_id()
 RETURNS TABLE (action text, detail text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET citus.multi_shard_modify_mode = 'sequential'
 AS $$
 DECLARE
 	s			name := @extschema@.observability_schema();
