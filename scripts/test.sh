@@ -53,6 +53,11 @@ else
 	echo "citus suite skipped: Citus is not installed"
 fi
 
+# Results of suites run before this script (.ci/run's package test).
+if [ -n "${SWISPER_EXTRA_COUNTS:-}" ] && [ -f "$SWISPER_EXTRA_COUNTS" ]; then
+	cat "$SWISPER_EXTRA_COUNTS" >> "$counts"
+fi
+
 echo "== summary"
 column -t "$counts" 2>/dev/null || cat "$counts"
 passed=$(awk '{s+=$2} END {print s+0}' "$counts")
