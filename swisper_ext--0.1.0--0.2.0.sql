@@ -17,32 +17,13 @@
 -- is rewritten, and hash indexes and hash partitions stay valid.  Its B-tree
 -- order did change (0.1.0: integers by value, then uuids, then text; 0.2.0:
 -- the canonical texts byte by byte), so the end of this script rebuilds
--- every B-tree index whose key holds the type (or a domain, array or
--- composite over it), in every schema, partitions included, and every index
--- whose expression or predicate calls one of the extension's functions.  A
--- table range-partitioned on the type is refused before anything changes:
--- its partition bounds would no longer be in order.
+-- every valid index but hash ones whose key holds the type (or a domain,
+-- array, composite, range or multirange over it), in every schema,
+-- partitions included, and every index whose expression or predicate calls
+-- one of the extension's functions.  A table range-partitioned on the type
+-- (or on a value that holds it) is refused, and the update then changes
+-- nothing: its partition bounds would no longer be in order.
 \echo Use "ALTER EXTENSION swisper_ext UPDATE TO '0.2.0'" to load this file. \quit
-
--- Refuse, before anything changes, what an update cannot carry over.
-DO $$
-DECLARE
-	bad		text;
-BEGIN
-	SELECT string_agg(DISTINCT pt.partrelid::pg_catalog.regclass::pg_catalog.text, ', ') INTO bad
-	  FROM pg_catalog.pg_partitioned_table pt
-	  JOIN pg_catalog.pg_opclass c ON c.oid = ANY (pt.partclass::pg_catalog.oid[])
-	  JOIN pg_catalog.pg_am a ON a.oid = c.opcmethod
-	 WHERE pt.partstrat = 'r' AND a.amname = 'btree'
-	   AND c.opcintype = '@extschema@.external_id'::pg_catalog.regtype;
-	IF bad IS NOT NULL THEN
-		RAISE EXCEPTION 'cannot update swisper_ext to 0.2.0: % is range-partitioned on @extschema@.external_id', bad
-			USING ERRCODE = 'feature_not_supported',
-				  DETAIL = '0.2.0 orders external ids as their texts, byte by byte, where 0.1.0 put integers first, in numeric order: the partition bounds and the rows in each partition would no longer agree. Nothing has been changed.',
-				  HINT = 'Partition by hash, or on user_id::text, and move the rows, then update the extension.';
-	END IF;
-END
-$$;
 
 CREATE OR REPLACE FUNCTION @extschema@.external_id_in(cstring) RETURNS @extschema@.external_id
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -1510,52 +1491,120 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.heartbeat_registry_forget() IS
 'Removes this database''s entries from the shared heartbeat registry (the install calls it); returns how many';
 
--- Rebuild, in the new order, every index that holds swisper.external_id in
--- a B-tree key, and every index that calls the extension's functions in an
--- expression or a predicate.  Leaf indexes only: a partitioned index has no
--- storage, and REINDEX of one cannot run inside the update's transaction;
--- its partitions' indexes are in the list.  Temporary tables of other
--- sessions cannot be reindexed (their indexes live in that session's
--- memory); they are named in a WARNING.
+-- Rebuild, in the new order, every index whose key holds swisper.external_id
+-- (directly or through a domain, array, composite, range or multirange
+-- type) with any access method but hash, and every index whose expression
+-- or predicate calls one of the extension's functions or operators, or a
+-- function or operator recorded as calling one (a SQL function with a
+-- BEGIN ATOMIC body; a function with its body in a string records nothing
+-- and is not found).  Hash indexes hash the stored bytes, which did not
+-- change; every other access method may keep values in the type's B-tree
+-- order (B-tree, GIN's entry tree) or compare them with it (GiST and
+-- SP-GiST over ranges, BRIN minmax).
+--
+-- Leaf indexes only: a partitioned index has no storage, and REINDEX of one
+-- cannot run inside the update's transaction; its partitions' indexes are
+-- in the list.  Invalid indexes (a CREATE INDEX CONCURRENTLY that failed or
+-- is still running) are skipped: no query reads them, REINDEX is the only
+-- way to make them valid and builds them in the new order then, and
+-- rebuilding one here could fail (a unique index over duplicates) and so
+-- block the update.  Temporary tables of other sessions cannot be reindexed
+-- (their indexes live in that session's memory); they are named in a
+-- WARNING.
+--
+-- Refused first, which an update cannot carry over: a table
+-- range-partitioned on the type or on a value that holds it, whose
+-- partition bounds would no longer be in order.  The update is one
+-- transaction, so nothing has changed when it stops.
 SET LOCAL client_min_messages = notice;
 DO $$
 DECLARE
+	ext		pg_catalog.oid := (SELECT x.oid FROM pg_catalog.pg_extension x WHERE x.extname = 'swisper_ext');
+	holds	pg_catalog.oid[];
+	bad		text;
 	ix		record;
 	done	text[] := '{}';
 	skipped	text[] := '{}';
+	invalid	text[] := '{}';
 BEGIN
+	WITH RECURSIVE h(typ) AS (
+		SELECT '@extschema@.external_id'::pg_catalog.regtype::pg_catalog.oid
+		UNION
+		SELECT t.oid
+		  FROM pg_catalog.pg_type t, h
+		 WHERE t.typbasetype = h.typ								-- a domain
+			OR (t.typelem = h.typ AND t.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)
+			OR (t.typtype = 'c' AND t.typrelid IN (SELECT a.attrelid FROM pg_catalog.pg_attribute a
+													WHERE a.atttypid = h.typ AND NOT a.attisdropped))
+			OR t.oid IN (SELECT rg.rngtypid FROM pg_catalog.pg_range rg WHERE rg.rngsubtype = h.typ)
+			OR t.oid IN (SELECT rg.rngmultitypid FROM pg_catalog.pg_range rg WHERE rg.rngtypid = h.typ)
+	)
+	SELECT pg_catalog.array_agg(h.typ) INTO holds FROM h;
+
+	-- A range partitioning whose key, or a column a key expression reads,
+	-- holds the type and is compared with its order: the type's own
+	-- operator class, or a polymorphic one (arrays, records, ranges) that
+	-- compares the elements with it.
+	SELECT string_agg(DISTINCT pt.partrelid::pg_catalog.regclass::pg_catalog.text, ', ') INTO bad
+	  FROM pg_catalog.pg_partitioned_table pt
+	 CROSS JOIN LATERAL pg_catalog.generate_subscripts(pt.partclass::pg_catalog.oid[], 1) k
+	  JOIN pg_catalog.pg_opclass c ON c.oid = (pt.partclass::pg_catalog.oid[])[k]
+	  JOIN pg_catalog.pg_am a ON a.oid = c.opcmethod
+	  JOIN pg_catalog.pg_type ct ON ct.oid = c.opcintype
+	 WHERE pt.partstrat = 'r' AND a.amname = 'btree'
+	   AND (c.opcintype = ANY (holds)
+			OR (ct.typtype = 'p'
+				AND EXISTS (SELECT FROM pg_catalog.pg_attribute att
+							 WHERE att.attrelid = pt.partrelid AND NOT att.attisdropped
+							   AND att.atttypid = ANY (holds)
+							   AND (att.attnum = (pt.partattrs::pg_catalog.int2[])[k]
+									OR ((pt.partattrs::pg_catalog.int2[])[k] = 0
+										AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+													 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+													   AND d.objid = pt.partrelid AND d.objsubid = att.attnum
+													   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+													   AND d.refobjid = pt.partrelid AND d.refobjsubid = 0
+													   AND d.deptype = 'i'))))));
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION 'cannot update swisper_ext to 0.2.0: % is range-partitioned on @extschema@.external_id', bad
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = '0.2.0 orders external ids as their texts, byte by byte, where 0.1.0 put integers first, in numeric order: the partition bounds and the rows in each partition would no longer agree. Nothing has been changed.',
+				  HINT = 'Partition by hash, or on user_id::text, and move the rows, then update the extension.';
+	END IF;
+
 	FOR ix IN
-		WITH RECURSIVE holds(typ) AS (
-			SELECT '@extschema@.external_id'::pg_catalog.regtype::pg_catalog.oid
+		WITH RECURSIVE calls(classid, objid) AS (
+			SELECT e.classid, e.objid
+			  FROM pg_catalog.pg_depend e
+			 WHERE e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.refobjid = ext
+			   AND e.deptype = 'e'
+			   AND e.classid IN ('pg_catalog.pg_proc'::pg_catalog.regclass,
+								 'pg_catalog.pg_operator'::pg_catalog.regclass)
 			UNION
-			SELECT t.oid
-			  FROM pg_catalog.pg_type t, holds h
-			 WHERE t.typbasetype = h.typ								-- a domain
-				OR (t.typelem = h.typ AND t.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)
-				OR (t.typtype = 'c' AND t.typrelid IN (SELECT a.attrelid FROM pg_catalog.pg_attribute a
-														WHERE a.atttypid = h.typ AND NOT a.attisdropped))
-				OR t.oid IN (SELECT rg.rngtypid FROM pg_catalog.pg_range rg WHERE rg.rngsubtype = h.typ)
+			SELECT d.classid, d.objid
+			  FROM pg_catalog.pg_depend d
+			  JOIN calls ON d.refclassid = calls.classid AND d.refobjid = calls.objid
+			 WHERE d.classid IN ('pg_catalog.pg_proc'::pg_catalog.regclass,
+								 'pg_catalog.pg_operator'::pg_catalog.regclass)
 		)
-		SELECT i.indexrelid::pg_catalog.regclass AS idx, c.relpersistence = 't' AND c.relnamespace <> pg_catalog.pg_my_temp_schema() AS other_temp
+		SELECT i.indexrelid::pg_catalog.regclass AS idx, i.indisvalid AS valid,
+			   c.relpersistence = 't' AND c.relnamespace <> pg_catalog.pg_my_temp_schema() AS other_temp
 		  FROM pg_catalog.pg_index i
 		  JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
 		  JOIN pg_catalog.pg_am am ON am.oid = c.relam
 		 WHERE c.relkind = 'i'
-		   AND ((am.amname = 'btree'
+		   AND ((am.amname <> 'hash'
 				 AND EXISTS (SELECT FROM pg_catalog.pg_attribute a
 							  WHERE a.attrelid = i.indexrelid AND a.attnum <= i.indnkeyatts
-								AND a.atttypid IN (SELECT typ FROM holds)))
+								AND a.atttypid = ANY (holds)))
 				OR EXISTS (SELECT FROM pg_catalog.pg_depend d
-							 JOIN pg_catalog.pg_depend e ON e.classid = d.refclassid AND e.objid = d.refobjid
-							WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = i.indexrelid
-							  AND d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass,
-												   'pg_catalog.pg_operator'::pg_catalog.regclass)
-							  AND e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.deptype = 'e'
-							  AND e.refobjid = (SELECT x.oid FROM pg_catalog.pg_extension x
-												 WHERE x.extname = 'swisper_ext')))
+							 JOIN calls ON calls.classid = d.refclassid AND calls.objid = d.refobjid
+							WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = i.indexrelid))
 		 ORDER BY i.indexrelid::pg_catalog.regclass::pg_catalog.text
 	LOOP
-		IF ix.other_temp THEN
+		IF NOT ix.valid THEN
+			invalid := invalid || ix.idx::pg_catalog.text;
+		ELSIF ix.other_temp THEN
 			skipped := skipped || ix.idx::pg_catalog.text;
 		ELSE
 			EXECUTE format('REINDEX INDEX %s', ix.idx);
@@ -1565,6 +1614,11 @@ BEGIN
 	IF cardinality(done) > 0 THEN
 		RAISE NOTICE 'swisper_ext: rebuilt % index(es) over @extschema@.external_id in its new order', cardinality(done)
 			USING DETAIL = 'Rebuilt: ' || array_to_string(done, ', ') || '.';
+	END IF;
+	IF cardinality(invalid) > 0 THEN
+		RAISE NOTICE 'swisper_ext: % invalid index(es) over @extschema@.external_id were not rebuilt', cardinality(invalid)
+			USING DETAIL = 'Not rebuilt: ' || array_to_string(invalid, ', ') || '. No query reads an invalid index.',
+				  HINT = 'Drop each, or run REINDEX INDEX on it, which builds it in the new order.';
 	END IF;
 	IF cardinality(skipped) > 0 THEN
 		RAISE WARNING 'swisper_ext: % index(es) on temporary tables of other sessions were not rebuilt', cardinality(skipped)

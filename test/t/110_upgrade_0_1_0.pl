@@ -194,6 +194,68 @@ GRANT EXECUTE ON FUNCTION swisper.heartbeat(text, text, text, text) TO app_sdk;
 GRANT EXECUTE ON FUNCTION swisper.health() TO PUBLIC;
 });
 
+# A third database, whose tables an unprivileged role owns, with what the
+# update must find although no B-tree key of the type is in sight: a
+# B-tree over a multirange of it, a GiST index over a range of it, a GIN
+# index over an array of it, an index over a SQL function that compares
+# external ids, an index in a schema and under names that need quoting;
+# what it must not trip over: the invalid unique index a failed CREATE
+# UNIQUE INDEX CONCURRENTLY left over duplicates, an index function that
+# tries to gain the rights of the superuser who runs the update; and what
+# it must refuse: a table range-partitioned on an array of external ids.
+$node->safe_psql('postgres', 'CREATE DATABASE attacks');
+$node->safe_psql('attacks', 'CREATE EXTENSION swisper_ext');
+$node->safe_psql(
+	'attacks', q{
+CREATE ROLE mallory;
+CREATE SCHEMA m AUTHORIZATION mallory;
+CREATE SCHEMA "Odd ""sch"".x" AUTHORIZATION mallory;
+GRANT USAGE ON SCHEMA swisper TO mallory;
+SET ROLE mallory;
+CREATE TYPE m.idrange AS RANGE (subtype = swisper.external_id);
+CREATE TABLE m.r (r m.idrange, mr m.idmultirange, a swisper.external_id[]);
+INSERT INTO m.r
+SELECT m.idrange(g::text::swisper.external_id, (g * 10)::text::swisper.external_id),
+	   m.idmultirange(m.idrange(g::text::swisper.external_id, (g * 10)::text::swisper.external_id)),
+	   ARRAY[g::text::swisper.external_id, (g * 7)::text::swisper.external_id]
+  FROM generate_series(1, 300) g;
+CREATE INDEX r_mr ON m.r (mr);
+CREATE INDEX r_gist ON m.r USING gist (r);
+CREATE INDEX r_gin ON m.r USING gin (a);
+CREATE FUNCTION m.small(x swisper.external_id) RETURNS boolean IMMUTABLE LANGUAGE sql
+	BEGIN ATOMIC SELECT x < '5'; END;
+CREATE TABLE m.w (u swisper.external_id);
+INSERT INTO m.w SELECT g::text FROM generate_series(1, 30) g;
+CREATE INDEX w_small ON m.w (m.small(u));
+CREATE TABLE "Odd ""sch"".x"."T.a""b" (u swisper.external_id);
+INSERT INTO "Odd ""sch"".x"."T.a""b" SELECT g::text FROM generate_series(1, 300) g;
+CREATE INDEX "I.x""y z" ON "Odd ""sch"".x"."T.a""b" (u);
+CREATE TABLE m.dup (u swisper.external_id);
+INSERT INTO m.dup VALUES ('1'), ('1'), ('2');
+CREATE FUNCTION m.evil(x swisper.external_id) RETURNS text IMMUTABLE LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE 'evil runs as %', current_user;
+	BEGIN
+		EXECUTE 'ALTER ROLE mallory SUPERUSER';
+	EXCEPTION WHEN OTHERS THEN
+		NULL;
+	END;
+	RETURN x::text;
+END
+$$;
+CREATE TABLE m.e (u swisper.external_id);
+INSERT INTO m.e VALUES ('1');
+CREATE INDEX e_evil ON m.e (m.evil(u), u);
+CREATE TABLE m.ra (a swisper.external_id[]) PARTITION BY RANGE (a);
+CREATE TABLE m.ra_low PARTITION OF m.ra FOR VALUES FROM ('{0}') TO ('{5}');
+CREATE TABLE m.ra_high PARTITION OF m.ra FOR VALUES FROM ('{5}') TO (MAXVALUE);
+INSERT INTO m.ra VALUES ('{9}'), ('{10}');
+});
+($ret, $out, $err) = $node->psql('attacks', 'CREATE UNIQUE INDEX CONCURRENTLY dup_u ON m.dup (u)');
+like($err, qr/could not create unique index "dup_u"/, '0.1.0: a failed CREATE UNIQUE INDEX CONCURRENTLY');
+is($node->safe_psql('attacks', q{SELECT indisvalid FROM pg_index WHERE indexrelid = 'm.dup_u'::regclass}),
+	'f', '0.1.0: it left an invalid index');
+
 # Ingested events and their merge state; a heartbeat the worker persists.
 my $langfuse = slurp_file('test/fixtures/events/langfuse_batch.json');
 my $stream   = slurp_file('test/fixtures/events/swisper_stream.json');
@@ -340,6 +402,41 @@ is( $node->safe_psql(
 SELECT has_function_privilege('app_sdk', 'swisper.heartbeat(text, text, text, text)', 'EXECUTE'),
 	   has_function_privilege('app_sdk', 'swisper.health()', 'EXECUTE')}),
 	't|t', 'privileges granted under 0.1.0 (to a role, to PUBLIC) survive the update');
+
+# The database of the unprivileged role: the range partitioning on an array
+# of external ids is refused; without it, the update rebuilds what holds or
+# compares the type, skips the invalid index, and runs the index functions
+# as their table's owner.
+($ret, $out, $err) = $node->psql('attacks', "\\set VERBOSITY verbose\nALTER EXTENSION swisper_ext UPDATE");
+like($err, qr/ERROR:  0A000: cannot update swisper_ext to 0\.2\.0: m\.ra is range-partitioned on swisper\.external_id/,
+	'the update refuses a table range-partitioned on an array of external ids');
+is($node->safe_psql('attacks', "SELECT extversion FROM pg_extension WHERE extname = 'swisper_ext'"),
+	'0.1.0', 'that refused update changed nothing');
+$node->safe_psql('attacks', 'DROP TABLE m.ra');
+($ret, $out, $err) = $node->psql('attacks', 'ALTER EXTENSION swisper_ext UPDATE');
+is($node->safe_psql('attacks', "SELECT extversion FROM pg_extension WHERE extname = 'swisper_ext'"),
+	'0.2.0', 'an invalid unique index over duplicates does not stop the update');
+foreach my $idx ('m.r_mr', 'm.r_gist', 'm.r_gin', 'm.w_small', 'm.e_evil', '"Odd ""sch"".x"."I.x""y z"')
+{
+	like($err, qr/DETAIL:  Rebuilt: [^\n]*\Q$idx\E[,.]/, "the update rebuilt $idx");
+}
+like($err, qr/1 invalid index\(es\) over swisper\.external_id were not rebuilt\nDETAIL:  Not rebuilt: m\.dup_u\./,
+	'the update names the invalid index it skipped');
+like($err, qr/evil runs as mallory/, 'the index function ran as its table\'s owner');
+unlike($err, qr/evil runs as postgres/, 'the index function never ran as the superuser');
+is($node->safe_psql('attacks', q{SELECT rolsuper FROM pg_roles WHERE rolname = 'mallory'}),
+	'f', 'the table owner did not become superuser');
+$node->safe_psql('attacks', 'CREATE EXTENSION amcheck');
+is($node->safe_psql('attacks', q{SELECT bt_index_check('m.r_mr', true)}), '',
+	'after the update: amcheck passes the B-tree over the multirange');
+foreach my $q ("SELECT count(*) FROM m.r WHERE r && m.idrange('100', '101')",
+	"SELECT count(*) FROM m.r WHERE a @> ARRAY['10'::swisper.external_id]",
+	"SELECT count(*) FROM m.w WHERE m.small(u)")
+{
+	is( $node->safe_psql('attacks', "SET enable_seqscan = off; $q"),
+		$node->safe_psql('attacks', "SET enable_indexscan = off; SET enable_bitmapscan = off; $q"),
+		"after the update: the index answers as the table does: $q");
+}
 
 # (i) The catalog equals a fresh 0.2.0 install's.
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
