@@ -1510,7 +1510,11 @@ COMMENT ON FUNCTION @extschema@.heartbeat_registry_forget() IS
 -- rebuilding one here could fail (a unique index over duplicates) and so
 -- block the update.  Temporary tables of other sessions cannot be reindexed
 -- (their indexes live in that session's memory); they are named in a
--- WARNING.
+-- WARNING.  So are CHECK constraints and stored generated columns that
+-- compare external ids (an ordering operator or a SQL function with a
+-- BEGIN ATOMIC body that uses one): their rows were checked or computed in
+-- the old order, and only the administrator can decide what to do with a
+-- row that no longer passes.
 --
 -- Refused first, which an update cannot carry over: a table
 -- range-partitioned on the type or on a value that holds it, whose
@@ -1526,6 +1530,7 @@ DECLARE
 	done	text[] := '{}';
 	skipped	text[] := '{}';
 	invalid	text[] := '{}';
+	checks	text[] := '{}';
 BEGIN
 	WITH RECURSIVE h(typ) AS (
 		SELECT '@extschema@.external_id'::pg_catalog.regtype::pg_catalog.oid
@@ -1573,21 +1578,34 @@ BEGIN
 	END IF;
 
 	FOR ix IN
-		WITH RECURSIVE calls(classid, objid) AS (
-			SELECT e.classid, e.objid
+		WITH RECURSIVE calls(classid, objid, orders) AS (
+			SELECT e.classid, e.objid,
+				   -- orders: an ordering operator or its function, or a
+				   -- B-tree support function (cmp, sort support)
+				   CASE e.classid
+					   WHEN 'pg_catalog.pg_operator'::pg_catalog.regclass
+					   THEN EXISTS (SELECT FROM pg_catalog.pg_operator o
+									 WHERE o.oid = e.objid AND o.oprname IN ('<', '<=', '>', '>='))
+					   ELSE EXISTS (SELECT FROM pg_catalog.pg_operator o
+									 WHERE o.oprcode = e.objid AND o.oprname IN ('<', '<=', '>', '>='))
+						 OR EXISTS (SELECT FROM pg_catalog.pg_amproc ap
+									  JOIN pg_catalog.pg_opfamily f ON f.oid = ap.amprocfamily
+									  JOIN pg_catalog.pg_am fam ON fam.oid = f.opfmethod
+									 WHERE fam.amname = 'btree' AND ap.amproc = e.objid) END
 			  FROM pg_catalog.pg_depend e
 			 WHERE e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.refobjid = ext
 			   AND e.deptype = 'e'
 			   AND e.classid IN ('pg_catalog.pg_proc'::pg_catalog.regclass,
 								 'pg_catalog.pg_operator'::pg_catalog.regclass)
 			UNION
-			SELECT d.classid, d.objid
+			SELECT d.classid, d.objid, calls.orders
 			  FROM pg_catalog.pg_depend d
 			  JOIN calls ON d.refclassid = calls.classid AND d.refobjid = calls.objid
 			 WHERE d.classid IN ('pg_catalog.pg_proc'::pg_catalog.regclass,
 								 'pg_catalog.pg_operator'::pg_catalog.regclass)
 		)
-		SELECT i.indexrelid::pg_catalog.regclass AS idx, i.indisvalid AS valid,
+		SELECT 'index' AS kind, i.indexrelid::pg_catalog.regclass AS idx,
+			   i.indexrelid::pg_catalog.regclass::pg_catalog.text AS name, i.indisvalid AS valid,
 			   c.relpersistence = 't' AND c.relnamespace <> pg_catalog.pg_my_temp_schema() AS other_temp
 		  FROM pg_catalog.pg_index i
 		  JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
@@ -1600,15 +1618,41 @@ BEGIN
 				OR EXISTS (SELECT FROM pg_catalog.pg_depend d
 							 JOIN calls ON calls.classid = d.refclassid AND calls.objid = d.refobjid
 							WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = i.indexrelid))
-		 ORDER BY i.indexrelid::pg_catalog.regclass::pg_catalog.text
+		UNION ALL
+		-- CHECK constraints (of tables and domains) and stored generated
+		-- columns that compare external ids: their rows were checked or
+		-- computed in the old order, and the update cannot redo that.
+		SELECT 'check', NULL,
+			   CASE WHEN con.contypid <> 0
+					THEN pg_catalog.format('constraint %I of domain %s', con.conname, con.contypid::pg_catalog.regtype)
+					ELSE pg_catalog.format('constraint %I of table %s', con.conname, con.conrelid::pg_catalog.regclass) END,
+			   true, false
+		  FROM pg_catalog.pg_constraint con
+		 WHERE con.contype = 'c'
+		   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+						 JOIN calls ON calls.classid = d.refclassid AND calls.objid = d.refobjid AND calls.orders
+						WHERE d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = con.oid)
+		UNION ALL
+		SELECT 'check', NULL,
+			   pg_catalog.format('generated column %I of table %s', a.attname, a.attrelid::pg_catalog.regclass),
+			   true, false
+		  FROM pg_catalog.pg_attrdef ad
+		  JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+		 WHERE a.attgenerated = 's'
+		   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+						 JOIN calls ON calls.classid = d.refclassid AND calls.objid = d.refobjid AND calls.orders
+						WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid)
+		 ORDER BY 1, 3
 	LOOP
-		IF NOT ix.valid THEN
-			invalid := invalid || ix.idx::pg_catalog.text;
+		IF ix.kind = 'check' THEN
+			checks := checks || ix.name;
+		ELSIF NOT ix.valid THEN
+			invalid := invalid || ix.name;
 		ELSIF ix.other_temp THEN
-			skipped := skipped || ix.idx::pg_catalog.text;
+			skipped := skipped || ix.name;
 		ELSE
 			EXECUTE format('REINDEX INDEX %s', ix.idx);
-			done := done || ix.idx::pg_catalog.text;
+			done := done || ix.name;
 		END IF;
 	END LOOP;
 	IF cardinality(done) > 0 THEN
@@ -1619,6 +1663,11 @@ BEGIN
 		RAISE NOTICE 'swisper_ext: % invalid index(es) over @extschema@.external_id were not rebuilt', cardinality(invalid)
 			USING DETAIL = 'Not rebuilt: ' || array_to_string(invalid, ', ') || '. No query reads an invalid index.',
 				  HINT = 'Drop each, or run REINDEX INDEX on it, which builds it in the new order.';
+	END IF;
+	IF cardinality(checks) > 0 THEN
+		RAISE WARNING 'swisper_ext: % CHECK constraint(s) or generated column(s) compare external ids, whose order changed', cardinality(checks)
+			USING DETAIL = 'Not checked again: ' || array_to_string(checks, ', ') || '. Their rows were checked or computed in 0.1.0''s order; some may no longer pass or hold the value the new order gives.',
+				  HINT = 'Drop each constraint and add it again (which checks every row), and recompute generated columns with UPDATE ... SET column = column on one of the columns they read.';
 	END IF;
 	IF cardinality(skipped) > 0 THEN
 		RAISE WARNING 'swisper_ext: % index(es) on temporary tables of other sessions were not rebuilt', cardinality(skipped)

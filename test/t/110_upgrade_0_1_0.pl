@@ -250,6 +250,12 @@ CREATE TABLE m.ra (a swisper.external_id[]) PARTITION BY RANGE (a);
 CREATE TABLE m.ra_low PARTITION OF m.ra FOR VALUES FROM ('{0}') TO ('{5}');
 CREATE TABLE m.ra_high PARTITION OF m.ra FOR VALUES FROM ('{5}') TO (MAXVALUE);
 INSERT INTO m.ra VALUES ('{9}'), ('{10}');
+CREATE TABLE m.chk (u swisper.external_id CHECK (u < '100'),
+	low boolean GENERATED ALWAYS AS (u < '100') STORED,
+	v swisper.external_id CHECK (m.small(v)),
+	k swisper.external_id CHECK (swisper.external_id_kind(k) <> 'uuid' AND k <> '0'));
+INSERT INTO m.chk VALUES ('20', DEFAULT, '4', '1');
+CREATE DOMAIN m.low_id AS swisper.external_id CHECK (VALUE < '100');
 });
 ($ret, $out, $err) = $node->psql('attacks', 'CREATE UNIQUE INDEX CONCURRENTLY dup_u ON m.dup (u)');
 like($err, qr/could not create unique index "dup_u"/, '0.1.0: a failed CREATE UNIQUE INDEX CONCURRENTLY');
@@ -425,6 +431,9 @@ foreach my $idx ('m.r_mr', 'm.r_gist', 'm.r_gin', 'm.w_small', 'm.e_evil', '"Odd
 }
 like($err, qr/1 invalid index\(es\) over swisper\.external_id were not rebuilt\nDETAIL:  Not rebuilt: m\.dup_u\./,
 	'the update names the invalid index it skipped');
+like($err,
+	qr/WARNING:  swisper_ext: 4 CHECK constraint\(s\) or generated column\(s\) compare external ids, whose order changed\nDETAIL:  Not checked again: constraint chk_u_check of table m\.chk, constraint chk_v_check of table m\.chk, constraint low_id_check of domain m\.low_id, generated column low of table m\.chk\./,
+	'the update names the CHECK constraints and generated columns that compare external ids, and no other');
 like($err, qr/evil runs as mallory/, 'the index function ran as its table\'s owner');
 unlike($err, qr/evil runs as postgres/, 'the index function never ran as the superuser');
 is($node->safe_psql('attacks', q{SELECT rolsuper FROM pg_roles WHERE rolname = 'mallory'}),
