@@ -18,6 +18,8 @@
 # - Four sessions ingest concurrently through the coordinator.
 # - A worker node restarted while batches run: the batches it fails fail
 #   whole (no row, no merge state), and all succeed when delivered again.
+# - ingest_prune() deletes the merge state of deleted traces and
+#   observations and keeps the others'; a worker node refuses it (55000).
 # - release_user_id() and DROP EXTENSION; and an install into a database
 #   whose tables are distributed after CREATE EXTENSION.
 use strict;
@@ -382,6 +384,35 @@ is( $coord->safe_psql($db,
 	"$nrestart " . (2 * $nrestart), 'every batch\'s rows, once');
 
 ######################################################################
+# ingest_prune(): the state of deleted rows goes, the others' stays
+
+# The application deletes the traces of the restart's batches (their
+# observations go by cascade, from every shard) and one observation of
+# another trace; the merge state of those entities is left behind.
+my $state_counts = q{SELECT (SELECT count(*) FROM swisper.ingest_merge_state WHERE entity_kind = 't') || ' ' || (SELECT count(*) FROM traces) || ' ' || (SELECT count(*) FROM swisper.ingest_merge_state WHERE entity_kind = 'o') || ' ' || (SELECT count(*) FROM observations)};
+my ($st, $nt, $so, $no) = split / /, $coord->safe_psql($db, $state_counts);
+my $doomed = q{entity_id LIKE 'syn-9-%' OR entity_id LIKE 'syn-r-shared-%' OR entity_id = 'syn-1-1-o1'};
+my $ndoomed = $coord->safe_psql($db, "SELECT count(*) FROM swisper.ingest_merge_state WHERE $doomed");
+is($ndoomed, 5 * $nrestart + 1, 'the state rows of the entities to delete');
+$coord->safe_psql($db, q{DELETE FROM traces WHERE id LIKE 'syn-9-%' OR id LIKE 'syn-r-shared-%'});
+$coord->safe_psql($db, q{DELETE FROM observations WHERE id = 'syn-1-1-o1'});
+is($coord->safe_psql($db, 'SELECT swisper.ingest_prune()'), $ndoomed,
+	'ingest_prune() deletes the state of the deleted traces and observations');
+is($coord->safe_psql($db, "SELECT count(*) FROM swisper.ingest_merge_state WHERE $doomed"), '0', '... all of it');
+is( $coord->safe_psql($db, $state_counts),
+	join(' ', $st - 2 * $nrestart, $nt - 2 * $nrestart, $so - 3 * $nrestart - 1, $no - 3 * $nrestart - 1),
+	'... and keeps the state of every row that is still there');
+is($coord->safe_psql($db, 'SELECT swisper.ingest_prune()'), '0', 'ingest_prune() again deletes nothing');
+is( $coord->safe_psql($db,
+		'SELECT string_agg(DISTINCT status::text, \',\') FROM ' . batch_call(synthetic_items(2, 1))),
+	'200', 'a kept entity\'s events delivered again are duplicates');
+is( $coord->safe_psql($db,
+		'SELECT string_agg(DISTINCT status::text, \',\') FROM ' . batch_call(synthetic_items(9, 101, 'syn-r-shared-1'))),
+	'201', 'a pruned entity\'s events delivered again create it anew');
+($ret, $out, $err) = $workers[0]->psql($db, 'SELECT swisper.ingest_prune()', extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/55000: swisper\.ingest_prune\(\) runs on the Citus coordinator/, 'a worker node refuses ingest_prune() (55000)');
+
+######################################################################
 # release_user_id(), DROP EXTENSION
 
 my $ntraces = $coord->safe_psql($db, 'SELECT count(*) FROM traces');
@@ -418,7 +449,7 @@ for my $n ($coord, @workers)
 {
 	my @bad = grep { /swisper/i && /\b(ERROR|FATAL|PANIC):|exited with exit code/ } split /\n/, slurp_file($n->logfile);
 	# what the tests above provoked on purpose
-	@bad = grep { !/swisper ingestion runs on the Citus coordinator|syn-orph/ } @bad;
+	@bad = grep { !/swisper(?: ingestion|\.ingest_prune\(\)) runs on the Citus coordinator|syn-orph/ } @bad;
 	is(scalar(@bad), 0, $n->name . ': no error of swisper in the log') or diag(join("\n", @bad[ 0 .. 4 ]));
 }
 
