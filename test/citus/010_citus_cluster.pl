@@ -11,6 +11,8 @@
 #   events delivered again, give through the coordinator the rows that one
 #   server (database "single" on the coordinator's server, without Citus)
 #   gives for the same events in order.
+# - A batch of 100 traces and observations, and updates of many and of few
+#   (the two ways the ingestion writes a distributed table's rows).
 # - An observation update that names no trace, whose trace nobody knows yet,
 #   is refused (409) and stored once delivered again after its trace; the
 #   worker nodes refuse ingestion (55000); the heartbeat worker publishes
@@ -251,6 +253,36 @@ $out = $coord->safe_psql($db, 'SELECT string_agg(status::text, \',\' ORDER BY id
 is($out, '201,200', 'delivered again after its create: stored');
 is($coord->safe_psql($db, q{SELECT trace_id || ' ' || name FROM observations WHERE id = 'syn-orph-o'}),
 	'syn-orph-t late', 'the observation has its trace and the update');
+
+# Many rows in one batch (more than the VALUES upsert of a few rows takes:
+# the array-based upsert writes them), then an update of each, then of a few.
+sub big_batch
+{
+	my ($from, $to, $update) = @_;
+	my @e;
+	for my $i ($from .. $to)
+	{
+		my ($t, $o, $ts) = ("syn-big-t$i", "syn-big-o$i", sprintf('2025-11-07T09:00:%02d.000Z', $i % 60));
+		if ($update)
+		{
+			my $uts = sprintf('2025-11-07T10:00:%02d.000Z', $update);
+			push @e, { id => "$o-u$update", timestamp => $uts, type => 'span-update',
+				body => { id => $o, traceId => $t, name => "upd$update", endTime => $uts } };
+			next;
+		}
+		push @e, { id => "$t-e", timestamp => $ts, type => 'trace-create', body => { id => $t, name => 'big', timestamp => $ts } };
+		push @e, { id => "$o-e", timestamp => $ts, type => 'span-create', body => { id => $o, traceId => $t, name => 'first', startTime => $ts } };
+	}
+	return $coord->safe_psql($db, 'SELECT string_agg(DISTINCT status::text, \',\') FROM ' . batch_call(map { [ 'e', $json->encode($_) ] } @e));
+}
+is(big_batch(1, 100), '201', 'a batch of 100 traces and 100 observations: created');
+is(big_batch(1, 100, 1), '200', 'an update of each of the 100 observations in one batch');
+is(big_batch(1, 5, 2), '200', 'an update of 5 of them');
+is( $coord->safe_psql($db,
+		q{SELECT count(*) || ' ' || count(*) FILTER (WHERE o.name = CASE WHEN o.id IN ('syn-big-o1', 'syn-big-o2', 'syn-big-o3', 'syn-big-o4', 'syn-big-o5') THEN 'upd2' ELSE 'upd1' END AND o.trace_id = replace(o.id, '-o', '-t') AND o.start_time IS NOT NULL AND o.end_time IS NOT NULL) FROM observations o WHERE o.id LIKE 'syn-big-o%'}
+	),
+	'100 100', 'each observation has its trace, its start time and its last name');
+is($coord->safe_psql($db, q{SELECT count(*) FROM traces WHERE id LIKE 'syn-big-t%' AND name = 'big'}), '100', 'each trace once');
 
 ($ret, $out, $err) = $workers[0]->psql($db, 'SELECT * FROM swisper.ingest_batch(' . dq("[$orphan]") . "::jsonb, '$seedproj')",
 	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
