@@ -169,7 +169,12 @@ typedef struct IngestTable
 								 * reference table has none) */
 	int			nparts;			/* partitioned: its partitions, by relid */
 	IngestPartition *parts;
+	char	   *upsert_head;	/* "INSERT INTO t AS t (columns) " */
+	char	   *upsert_tail;	/* " ON CONFLICT ... DO UPDATE SET ..." */
 	SPIPlanPtr	upsert_plan;	/* one array-based upsert */
+	int			nvalues_plans;	/* distributed: VALUES upserts of few rows,
+								 * by row count */
+	struct IngestValuesPlan *values_plans;
 	SPIPlanPtr	read_plan;		/* distributed: the stored rows of an array of ids */
 	SPIPlanPtr	move_plan[2];	/* partitioned: UPDATE of a row whose key
 								 * changes; [1] for one whose stored key is
@@ -456,6 +461,22 @@ typedef struct IngestCitusRows
 
 /* Prepare tab->read_plan, if not yet made (inside an SPI connection). */
 extern void ingest_citus_prepare(IngestTarget *t, IngestTable *tab, const char *relname);
+
+/*
+ * A distributed table's upsert of up to this many rows is a VALUES upsert
+ * (ingest_citus_upsert), of more the array-based one (see ingest_citus.c).
+ */
+#define INGEST_CITUS_VALUES_ROWS	64
+
+/* Free the plans of tab that ingest_citus.c keeps. */
+extern void ingest_citus_forget(IngestTable *tab);
+
+/*
+ * Upsert nrows (at most INGEST_CITUS_VALUES_ROWS) rows into a distributed
+ * tab, as its owner: values and nulls ('n' or ' ') hold tab->nwritten
+ * columns per row, row after row.
+ */
+extern void ingest_citus_upsert(IngestTable *tab, int nrows, Datum *values, char *nulls);
 
 /* Read the stored rows whose id is one of ids, as the table's owner. */
 extern void ingest_citus_read(IngestTable *tab, Datum *ids, int nids, IngestCitusRows *rows);

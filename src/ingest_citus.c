@@ -13,10 +13,31 @@
  *
  *	SELECT <the columns the merge reads> FROM t WHERE id = ANY($1)
  *
- * and writes them with the same upsert as any target (ingest_target.c),
- * which Citus routes to the shard of each row.  The query asks every shard
- * when the table is distributed by another column than id (observations by
- * trace_id): a row is found even when the event does not name its trace.
+ * The query asks every shard when the table is distributed by another
+ * column than id (observations by trace_id): a row is found even when the
+ * event does not name its trace.
+ *
+ * The rows are written with the upsert of any target (ingest_target.c:
+ * the same target list, ON CONFLICT (id, distribution column) and SET list,
+ * which never assigns the distribution column).  Its rows come as arrays,
+ * unnested: an INSERT ... SELECT, which Citus runs in one of two ways.
+ * In the first calls of the saved plan it evaluates the arrays on the
+ * coordinator and sends each shard its rows as one multi-row INSERT ...
+ * VALUES; from the sixth call on (as seen with citus.log_remote_commands)
+ * it first copies the rows into an intermediate result on each node (COPY)
+ * and then inserts from it there: one more round trip per shard, every
+ * call.  For a few rows that round trip dominates; for hundreds, the COPY
+ * costs the nodes less than parsing text VALUES.  So up to
+ * INGEST_CITUS_VALUES_ROWS rows are written with the same upsert from a
+ * VALUES list of parameters instead:
+ *
+ *	INSERT INTO t AS t (...) VALUES ($1, ..., $k), ($k+1, ...) ON CONFLICT ...
+ *
+ * which Citus always sends to the shards directly; more rows go through
+ * the array-based upsert (docs/scaling.md, Figures, has the measurements).
+ * The parameter count follows the row count, so each row count has its own
+ * prepared statement; a few are kept (counts recur), the least recently
+ * used one is freed for another.
  *
  * The merge state (swisper.ingest_merge_state) and the entity locks stay on
  * the coordinator, the one node that ingests (platform_citus_refuse_worker):
@@ -49,6 +70,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "ingest.h"
@@ -81,6 +103,119 @@ ingest_citus_prepare(IngestTarget *t, IngestTable *tab, const char *relname)
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	tab->read_plan = plan;
+}
+
+/*
+ * The VALUES upserts kept per table, and a clock of their use (to free the
+ * least recently used).
+ */
+#define CITUS_VALUES_PLANS	16
+
+typedef struct IngestValuesPlan
+{
+	int			nrows;
+	uint64		used;
+	SPIPlanPtr	plan;
+} IngestValuesPlan;
+
+static uint64 values_clock = 0;
+
+/*
+ * ingest_citus_forget: see ingest.h.
+ */
+void
+ingest_citus_forget(IngestTable *tab)
+{
+	int			i;
+
+	for (i = 0; i < tab->nvalues_plans; i++)
+		if (tab->values_plans[i].plan != NULL)
+			SPI_freeplan(tab->values_plans[i].plan);
+	if (tab->values_plans != NULL)
+		pfree(tab->values_plans);
+	tab->values_plans = NULL;
+	tab->nvalues_plans = 0;
+}
+
+/*
+ * The kept VALUES upsert of tab for nrows rows: found, or prepared in the
+ * place of the least recently used one.  Called inside an SPI connection.
+ */
+static SPIPlanPtr
+values_plan(IngestTable *tab, int nrows)
+{
+	IngestValuesPlan *slot = NULL;
+	SPIPlanPtr	plan;
+	StringInfoData sql;
+	Oid		   *argtypes;
+	int			r;
+	int			w;
+	int			i;
+
+	if (tab->values_plans == NULL)
+		tab->values_plans = MemoryContextAllocZero(CacheMemoryContext,
+												   sizeof(IngestValuesPlan) * CITUS_VALUES_PLANS);
+	for (i = 0; i < tab->nvalues_plans; i++)
+	{
+		if (tab->values_plans[i].nrows == nrows)
+		{
+			tab->values_plans[i].used = ++values_clock;
+			return tab->values_plans[i].plan;
+		}
+		if (slot == NULL || tab->values_plans[i].used < slot->used)
+			slot = &tab->values_plans[i];
+	}
+	if (tab->nvalues_plans < CITUS_VALUES_PLANS)
+		slot = &tab->values_plans[tab->nvalues_plans++];
+	else if (slot->plan != NULL)
+		SPI_freeplan(slot->plan);
+	/* an error below leaves the slot empty */
+	slot->nrows = -1;
+	slot->plan = NULL;
+
+	argtypes = palloc(sizeof(Oid) * nrows * tab->nwritten);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "%sVALUES ", tab->upsert_head);
+	for (r = 0; r < nrows; r++)
+	{
+		appendStringInfoString(&sql, r ? ", (" : "(");
+		for (w = 0; w < tab->nwritten; w++)
+		{
+			i = r * tab->nwritten + w;
+			argtypes[i] = tab->cols[tab->written[w]].typid;
+			appendStringInfo(&sql, "%s$%d", w ? ", " : "", i + 1);
+		}
+		appendStringInfoChar(&sql, ')');
+	}
+	appendStringInfoString(&sql, tab->upsert_tail);
+	plan = SPI_prepare(sql.data, nrows * tab->nwritten, argtypes);
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
+	slot->plan = plan;
+	slot->nrows = nrows;
+	slot->used = ++values_clock;
+	pfree(argtypes);
+	pfree(sql.data);
+	return plan;
+}
+
+/*
+ * ingest_citus_upsert: see ingest.h.  Runs as the table's owner, in a
+ * security-restricted operation, like every write of the ingestion
+ * (upsert_rows() in ingest_merge.c says why).
+ */
+void
+ingest_citus_upsert(IngestTable *tab, int nrows, Datum *values, char *nulls)
+{
+	SPIPlanPtr	plan;
+	PlatformSavedUser saved;
+
+	Assert(nrows <= INGEST_CITUS_VALUES_ROWS);
+	plan = values_plan(tab, nrows);
+	platform_become_owner(tab->owner, &saved);
+	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "writing the rows of relation %u failed", tab->relid);
+	platform_restore_user(&saved);
 }
 
 /*

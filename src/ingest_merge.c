@@ -43,11 +43,12 @@
  *
  * Distributed targets (Citus).  The coordinator's table is a shell: the
  * stored rows are read with one query per table (read_distributed, through
- * ingest_citus.c), the writes are the same upserts, which Citus routes.  A
- * row of a table distributed by another column than id needs that column
- * (observations by trace_id): an entity that does not know it yet, or
- * whose stored row has another, is refused with 409 (place_distributed).
- * The merge state stays on the coordinator (see ingest_citus.c).
+ * ingest_citus.c), the writes are the same upserts (of a few rows: from a
+ * VALUES list), which Citus routes to the shards.  A row of a table
+ * distributed by another column than id needs that column (observations
+ * by trace_id): an entity that does not know it yet, or whose stored row
+ * has another, is refused with 409 (place_distributed).  The merge state
+ * stays on the coordinator (see ingest_citus.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -813,6 +814,40 @@ written_value(Entity *e, int f, bool *isnull)
 }
 
 /*
+ * upsert_rows() of a few rows of a distributed table: the same rows, in the
+ * same order, passed row by row to a VALUES upsert, which Citus sends to
+ * the shards without a detour (ingest_citus.c).
+ */
+static void
+upsert_rows_distributed(IngestTable *tab, IngestKind kind, Entity **order, int nents, int nrows)
+{
+	Datum	   *values = palloc(sizeof(Datum) * nrows * tab->nwritten);
+	char	   *nulls = palloc(sizeof(char) * nrows * tab->nwritten);
+	int			k = 0;
+	int			w;
+	int			i;
+
+	for (i = 0; i < nents; i++)
+	{
+		Entity	   *e = order[i];
+
+		if (e->kind != kind || !e->dirty || write_group(tab, e) != WG_UPSERT)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		for (w = 0; w < tab->nwritten; w++, k++)
+		{
+			bool		isnull;
+
+			values[k] = written_value(e, tab->written[w], &isnull);
+			nulls[k] = isnull ? 'n' : ' ';
+		}
+	}
+	ingest_citus_upsert(tab, nrows, values, nulls);
+	pfree(values);
+	pfree(nulls);
+}
+
+/*
  * Write the dirty entities of one kind that the upsert writes, with one
  * statement (arrays of each column's type, unnested), in lock order.
  *
@@ -841,6 +876,11 @@ upsert_rows(IngestTarget *t, IngestKind kind, Entity **order, int nents)
 			nrows++;
 	if (nrows == 0)
 		return;
+	if (tab->distributed && nrows <= INGEST_CITUS_VALUES_ROWS)
+	{
+		upsert_rows_distributed(tab, kind, order, nents, nrows);
+		return;
+	}
 	dims[0] = nrows;
 	for (w = 0; w < tab->nwritten; w++)
 	{

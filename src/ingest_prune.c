@@ -18,6 +18,10 @@
  * is not where its state says.  So a run after pg_partman's retention
  * costs one probe per live entity, not one per partition.
  *
+ * On a Citus cluster the state lives on the coordinator (ingest_citus.c),
+ * and the look-up of a distributed table is the same query, which Citus
+ * sends to the shards; on a worker node the function refuses to run.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -191,6 +195,8 @@ ingest_prune(PG_FUNCTION_ARGS)
 	int64		removed = 0;
 	bool		has_part;
 
+	/* a worker node's state table is empty: a 0 there would mislead */
+	platform_citus_refuse_worker("swisper.ingest_prune()");
 	tabs[0] = platform_table(PLATFORM_TRACES, AccessShareLock, NULL);
 	tabs[1] = platform_table(PLATFORM_OBSERVATIONS, AccessShareLock, NULL);
 

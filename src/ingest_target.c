@@ -375,6 +375,7 @@ ingest_target_get(void)
 		free_plan(&target.tables[k].read_plan);
 		free_plan(&target.tables[k].move_plan[0]);
 		free_plan(&target.tables[k].move_plan[1]);
+		ingest_citus_forget(&target.tables[k]);
 	}
 	if (target_cxt == NULL)
 		target_cxt = AllocSetContextCreate(CacheMemoryContext, "swisper ingest target",
@@ -491,6 +492,11 @@ append_set_list(StringInfo sql, IngestTable *tab, bool params)
  * partitions costs a millisecond) and still touches one partition, pruned
  * by the key's value when it starts; an array of rows would be joined, and
  * with small partitions a generic plan joins them by scanning every one.
+ *
+ * The upsert's text is kept in two parts, the INSERT's target list and the
+ * ON CONFLICT clause, around its source of rows: here the unnested arrays;
+ * a distributed table takes the same parts around a VALUES list
+ * (ingest_citus.c), so both write the same SET list.
  */
 static void
 prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *relname)
@@ -504,24 +510,33 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 		quote_identifier(tab->cols[tab->key_field].colname) : NULL;
 	int			i;
 
-	if (tab->upsert_plan == NULL)
+	if (tab->upsert_head == NULL)
 	{
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "INSERT INTO %s.%s AS t (", qschema, qrel);
 		for (i = 0; i < tab->nwritten; i++)
 			appendStringInfo(&sql, "%s%s", i ? ", " : "",
 							 quote_identifier(tab->cols[tab->written[i]].colname));
-		appendStringInfoString(&sql, ") SELECT * FROM ");
-		append_unnest(&sql, tab, argtypes);
+		appendStringInfoString(&sql, ") ");
+		tab->upsert_head = MemoryContextStrdup(target_cxt, sql.data);
+		resetStringInfo(&sql);
 		if (qkey != NULL && tab->key_field != 0)
 			appendStringInfo(&sql, " ON CONFLICT (%s, %s) DO UPDATE SET ", qid, qkey);
 		else
 			appendStringInfo(&sql, " ON CONFLICT (%s) DO UPDATE SET ", qid);
 		append_set_list(&sql, tab, false);
-		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes, 0);
+		tab->upsert_tail = MemoryContextStrdup(target_cxt, sql.data);
 	}
 	if (tab->distributed)
 		ingest_citus_prepare(t, tab, relname);
+	if (tab->upsert_plan == NULL)
+	{
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "%sSELECT * FROM ", tab->upsert_head);
+		append_unnest(&sql, tab, argtypes);
+		appendStringInfoString(&sql, tab->upsert_tail);
+		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes, 0);
+	}
 	for (i = 0; i < 2 && tab->partitioned && tab->key_field != 0; i++)
 	{
 		int			w;

@@ -11,6 +11,8 @@
 #   events delivered again, give through the coordinator the rows that one
 #   server (database "single" on the coordinator's server, without Citus)
 #   gives for the same events in order.
+# - A batch of 100 traces and observations, and updates of many and of few
+#   (the two ways the ingestion writes a distributed table's rows).
 # - An observation update that names no trace, whose trace nobody knows yet,
 #   is refused (409) and stored once delivered again after its trace; the
 #   worker nodes refuse ingestion (55000); the heartbeat worker publishes
@@ -18,6 +20,8 @@
 # - Four sessions ingest concurrently through the coordinator.
 # - A worker node restarted while batches run: the batches it fails fail
 #   whole (no row, no merge state), and all succeed when delivered again.
+# - ingest_prune() deletes the merge state of deleted traces and
+#   observations and keeps the others'; a worker node refuses it (55000).
 # - release_user_id() and DROP EXTENSION; and an install into a database
 #   whose tables are distributed after CREATE EXTENSION.
 use strict;
@@ -250,6 +254,36 @@ is($out, '201,200', 'delivered again after its create: stored');
 is($coord->safe_psql($db, q{SELECT trace_id || ' ' || name FROM observations WHERE id = 'syn-orph-o'}),
 	'syn-orph-t late', 'the observation has its trace and the update');
 
+# Many rows in one batch (more than the VALUES upsert of a few rows takes:
+# the array-based upsert writes them), then an update of each, then of a few.
+sub big_batch
+{
+	my ($from, $to, $update) = @_;
+	my @e;
+	for my $i ($from .. $to)
+	{
+		my ($t, $o, $ts) = ("syn-big-t$i", "syn-big-o$i", sprintf('2025-11-07T09:00:%02d.000Z', $i % 60));
+		if ($update)
+		{
+			my $uts = sprintf('2025-11-07T10:00:%02d.000Z', $update);
+			push @e, { id => "$o-u$update", timestamp => $uts, type => 'span-update',
+				body => { id => $o, traceId => $t, name => "upd$update", endTime => $uts } };
+			next;
+		}
+		push @e, { id => "$t-e", timestamp => $ts, type => 'trace-create', body => { id => $t, name => 'big', timestamp => $ts } };
+		push @e, { id => "$o-e", timestamp => $ts, type => 'span-create', body => { id => $o, traceId => $t, name => 'first', startTime => $ts } };
+	}
+	return $coord->safe_psql($db, 'SELECT string_agg(DISTINCT status::text, \',\') FROM ' . batch_call(map { [ 'e', $json->encode($_) ] } @e));
+}
+is(big_batch(1, 100), '201', 'a batch of 100 traces and 100 observations: created');
+is(big_batch(1, 100, 1), '200', 'an update of each of the 100 observations in one batch');
+is(big_batch(1, 5, 2), '200', 'an update of 5 of them');
+is( $coord->safe_psql($db,
+		q{SELECT count(*) || ' ' || count(*) FILTER (WHERE o.name = CASE WHEN o.id IN ('syn-big-o1', 'syn-big-o2', 'syn-big-o3', 'syn-big-o4', 'syn-big-o5') THEN 'upd2' ELSE 'upd1' END AND o.trace_id = replace(o.id, '-o', '-t') AND o.start_time IS NOT NULL AND o.end_time IS NOT NULL) FROM observations o WHERE o.id LIKE 'syn-big-o%'}
+	),
+	'100 100', 'each observation has its trace, its start time and its last name');
+is($coord->safe_psql($db, q{SELECT count(*) FROM traces WHERE id LIKE 'syn-big-t%' AND name = 'big'}), '100', 'each trace once');
+
 ($ret, $out, $err) = $workers[0]->psql($db, 'SELECT * FROM swisper.ingest_batch(' . dq("[$orphan]") . "::jsonb, '$seedproj')",
 	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
 like($err, qr/55000: swisper ingestion runs on the Citus coordinator/, 'a worker node refuses ingestion (55000)');
@@ -382,6 +416,35 @@ is( $coord->safe_psql($db,
 	"$nrestart " . (2 * $nrestart), 'every batch\'s rows, once');
 
 ######################################################################
+# ingest_prune(): the state of deleted rows goes, the others' stays
+
+# The application deletes the traces of the restart's batches (their
+# observations go by cascade, from every shard) and one observation of
+# another trace; the merge state of those entities is left behind.
+my $state_counts = q{SELECT (SELECT count(*) FROM swisper.ingest_merge_state WHERE entity_kind = 't') || ' ' || (SELECT count(*) FROM traces) || ' ' || (SELECT count(*) FROM swisper.ingest_merge_state WHERE entity_kind = 'o') || ' ' || (SELECT count(*) FROM observations)};
+my ($st, $nt, $so, $no) = split / /, $coord->safe_psql($db, $state_counts);
+my $doomed = q{entity_id LIKE 'syn-9-%' OR entity_id LIKE 'syn-r-shared-%' OR entity_id = 'syn-1-1-o1'};
+my $ndoomed = $coord->safe_psql($db, "SELECT count(*) FROM swisper.ingest_merge_state WHERE $doomed");
+is($ndoomed, 5 * $nrestart + 1, 'the state rows of the entities to delete');
+$coord->safe_psql($db, q{DELETE FROM traces WHERE id LIKE 'syn-9-%' OR id LIKE 'syn-r-shared-%'});
+$coord->safe_psql($db, q{DELETE FROM observations WHERE id = 'syn-1-1-o1'});
+is($coord->safe_psql($db, 'SELECT swisper.ingest_prune()'), $ndoomed,
+	'ingest_prune() deletes the state of the deleted traces and observations');
+is($coord->safe_psql($db, "SELECT count(*) FROM swisper.ingest_merge_state WHERE $doomed"), '0', '... all of it');
+is( $coord->safe_psql($db, $state_counts),
+	join(' ', $st - 2 * $nrestart, $nt - 2 * $nrestart, $so - 3 * $nrestart - 1, $no - 3 * $nrestart - 1),
+	'... and keeps the state of every row that is still there');
+is($coord->safe_psql($db, 'SELECT swisper.ingest_prune()'), '0', 'ingest_prune() again deletes nothing');
+is( $coord->safe_psql($db,
+		'SELECT string_agg(DISTINCT status::text, \',\') FROM ' . batch_call(synthetic_items(2, 1))),
+	'200', 'a kept entity\'s events delivered again are duplicates');
+is( $coord->safe_psql($db,
+		'SELECT string_agg(DISTINCT status::text, \',\') FROM ' . batch_call(synthetic_items(9, 101, 'syn-r-shared-1'))),
+	'201', 'a pruned entity\'s events delivered again create it anew');
+($ret, $out, $err) = $workers[0]->psql($db, 'SELECT swisper.ingest_prune()', extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+like($err, qr/55000: swisper\.ingest_prune\(\) runs on the Citus coordinator/, 'a worker node refuses ingest_prune() (55000)');
+
+######################################################################
 # release_user_id(), DROP EXTENSION
 
 my $ntraces = $coord->safe_psql($db, 'SELECT count(*) FROM traces');
@@ -418,7 +481,7 @@ for my $n ($coord, @workers)
 {
 	my @bad = grep { /swisper/i && /\b(ERROR|FATAL|PANIC):|exited with exit code/ } split /\n/, slurp_file($n->logfile);
 	# what the tests above provoked on purpose
-	@bad = grep { !/swisper ingestion runs on the Citus coordinator|syn-orph/ } @bad;
+	@bad = grep { !/swisper(?: ingestion|\.ingest_prune\(\)) runs on the Citus coordinator|syn-orph/ } @bad;
 	is(scalar(@bad), 0, $n->name . ': no error of swisper in the log') or diag(join("\n", @bad[ 0 .. 4 ]));
 }
 
