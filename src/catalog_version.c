@@ -7,17 +7,17 @@
  * A package upgrade replaces the library and the script files at once, but
  * each database keeps the SQL objects of the version it was created with or
  * last updated to until ALTER EXTENSION swisper_ext UPDATE runs there, and
- * in between the new library is called through the old objects.  Much of
- * it serves them as they are: the type's input, output, casts, kind,
- * equality and hashing read and write the same stored bytes in every
- * version, so data stays readable and dumpable.  The rest must not: 0.2.0
- * orders external ids differently from 0.1.0, so a B-tree index that 0.1.0
- * built, searched with the new comparison, can miss rows; and ingestion,
- * heartbeats and the health check expect columns and functions an older
- * version lacks.  Those entry points call catalog_version_require(), which
- * refuses with the installed version and the command that fixes it (55000)
- * instead of wrong results or an error about a missing column.  The
- * background worker asks catalog_version_is_current() and stays idle.
+ * in between the new library is called through the old objects.  The
+ * type serves them: its input, output, casts, kind, equality and hashing
+ * read and write the same stored bytes in every version, and its order is
+ * served as 0.1.0's for a database still at 0.1.0 (external_id.c asks
+ * catalog_version_is_current()), so that the B-tree indexes 0.1.0 built
+ * are searched and extended in the order they were built in until the
+ * update rebuilds them.  Ingestion, heartbeats and the health check expect
+ * columns and functions an older version lacks: they call
+ * catalog_version_require(), which refuses with the installed version and
+ * the command that fixes it (55000) instead of an error about a missing
+ * column.  The background worker stays idle.
  *
  * The library serves exactly the version it was built as (a later library
  * that still serves an earlier catalog would say so here).
@@ -144,7 +144,7 @@ catalog_version_require(void)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("swisper_ext %s is installed in database \"%s\", but its library is version %s",
 					installed, get_database_name(MyDatabaseId), SWISPER_EXT_VERSION),
-			 errdetail("The library of version %s reads and writes the data of version %s, but does not run its indexes, ingestion, heartbeats or health check until the extension is updated.",
+			 errdetail("The library of version %s serves the data and indexes of version %s (in that version's order), but not its ingestion, heartbeats or health check until the extension is updated.",
 					   SWISPER_EXT_VERSION, installed),
 			 errhint("Run ALTER EXTENSION swisper_ext UPDATE in this database.")));
 }

@@ -405,15 +405,68 @@ is_valid_external_id(PG_FUNCTION_ARGS)
 /* ---------- comparison ---------- */
 
 /*
+ * The order of a database still at 0.1.0.
+ *
+ * 0.1.0 ordered values by their stored bytes (memcmp, the shorter first);
+ * 0.2.0 orders them by their canonical texts.  The stored bytes did not
+ * change, so until ALTER EXTENSION swisper_ext UPDATE rebuilds them, a
+ * database at 0.1.0 keeps its B-tree indexes (and sorted runs) in the old
+ * order, and the library serves it that order: its index scans, inserts,
+ * sorts and ANALYZE stay correct, instead of being refused or, worse,
+ * searched in an order they were not built in.  The version check costs a
+ * flag test once the database is known to be current (catalog_version.c).
+ */
+static inline bool
+legacy_order(void)
+{
+	char	   *installed;
+
+	return !catalog_version_is_current(&installed);
+}
+
+static int
+compare_bytes_legacy(const unsigned char *a, int alen, const unsigned char *b, int blen)
+{
+	int			r = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (r != 0)
+		return r < 0 ? -1 : 1;
+	return (alen > blen) - (alen < blen);
+}
+
+/*
+ * canon_bytes
+ *		The stored bytes of a canonical form (its head, then its text),
+ *		palloc'd; their length in *len.
+ */
+static unsigned char *
+canon_bytes(const ExternalIdCanon *c, int *len)
+{
+	int			textlen = c->kind == EXTERNAL_ID_KIND_TEXT ? c->textlen : 0;
+	unsigned char *b = palloc(c->headlen + textlen + 1);
+
+	memcpy(b, c->head, c->headlen);
+	if (textlen > 0)
+		memcpy(b + c->headlen, c->text, textlen);
+	*len = c->headlen + textlen;
+	return b;
+}
+
+/*
  * compare_stored
- *		external_id_core_compare() of two stored values; a corrupted one is
- *		reported as such.
+ *		external_id_core_compare() of two stored values (in 0.1.0's order for
+ *		a database still at 0.1.0); a corrupted one is reported as such.
  */
 static int
 compare_stored(const struct varlena *a, const struct varlena *b)
 {
-	int			r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
-											 EXTID_BYTES(b), EXTID_NBYTES(b));
+	int			r;
+
+	if (legacy_order())
+		return compare_bytes_legacy(EXTID_BYTES(a), EXTID_NBYTES(a),
+									EXTID_BYTES(b), EXTID_NBYTES(b));
+	r = external_id_core_compare(EXTID_BYTES(a), EXTID_NBYTES(a),
+								 EXTID_BYTES(b), EXTID_NBYTES(b));
 
 	if (r == -2)
 	{
@@ -483,8 +536,19 @@ cmp_ext_other(FunctionCallInfo fcinfo, int ext_arg, OtherOperand other)
 			t = PG_GETARG_TEXT_PP(1 - ext_arg);
 			external_id_core_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &co);
 	}
-	external_id_core_canon_view(&co, &vo);
-	r = external_id_core_compare_views(&ve, &vo);
+	if (legacy_order())
+	{
+		int			len;
+		unsigned char *b = canon_bytes(&co, &len);
+
+		r = compare_bytes_legacy(EXTID_BYTES(e), EXTID_NBYTES(e), b, len);
+		pfree(b);
+	}
+	else
+	{
+		external_id_core_canon_view(&co, &vo);
+		r = external_id_core_compare_views(&ve, &vo);
+	}
 	PG_FREE_IF_COPY(e, ext_arg);
 	if (t != NULL)
 		PG_FREE_IF_COPY(t, 1 - ext_arg);
@@ -511,28 +575,21 @@ EXTERNAL_ID_CMP_OTHER(cmp_name_ext, 1, OTHER_NAME)
  * (cmp).  The operators with name are in no family: the planner support
  * function turns them into the type's own before an index is considered.
  */
-#define EXTERNAL_ID_OPERATOR(fname, cmpfn, test, ordered) \
+#define EXTERNAL_ID_OPERATOR(fname, cmpfn, test) \
 PG_FUNCTION_INFO_V1(fname); \
 Datum \
 fname(PG_FUNCTION_ARGS) \
 { \
-	if (ordered) \
-		catalog_version_require(); \
 	PG_RETURN_BOOL(cmpfn(fcinfo) test 0); \
 }
 
-/*
- * The order changed after 0.1.0 (equality did not): the order's functions
- * refuse to serve the objects of another version, whose B-tree indexes are
- * in that version's order (src/catalog_version.c).
- */
 #define EXTERNAL_ID_COMPARISONS(prefix, cmpfn) \
-EXTERNAL_ID_OPERATOR(prefix##_eq, cmpfn, ==, false) \
-EXTERNAL_ID_OPERATOR(prefix##_ne, cmpfn, !=, false) \
-EXTERNAL_ID_OPERATOR(prefix##_lt, cmpfn, <, true) \
-EXTERNAL_ID_OPERATOR(prefix##_le, cmpfn, <=, true) \
-EXTERNAL_ID_OPERATOR(prefix##_gt, cmpfn, >, true) \
-EXTERNAL_ID_OPERATOR(prefix##_ge, cmpfn, >=, true)
+EXTERNAL_ID_OPERATOR(prefix##_eq, cmpfn, ==) \
+EXTERNAL_ID_OPERATOR(prefix##_ne, cmpfn, !=) \
+EXTERNAL_ID_OPERATOR(prefix##_lt, cmpfn, <) \
+EXTERNAL_ID_OPERATOR(prefix##_le, cmpfn, <=) \
+EXTERNAL_ID_OPERATOR(prefix##_gt, cmpfn, >) \
+EXTERNAL_ID_OPERATOR(prefix##_ge, cmpfn, >=)
 
 #define EXTERNAL_ID_OPERATORS(prefix, cmpfn) \
 EXTERNAL_ID_COMPARISONS(prefix, cmpfn) \
@@ -540,7 +597,6 @@ PG_FUNCTION_INFO_V1(prefix##_cmp); \
 Datum \
 prefix##_cmp(PG_FUNCTION_ARGS) \
 { \
-	catalog_version_require(); \
 	PG_RETURN_INT32(cmpfn(fcinfo)); \
 }
 
@@ -572,9 +628,17 @@ external_id_texts_cmp(PG_FUNCTION_ARGS)
 	ExternalIdView va;
 	ExternalIdView vb;
 
-	catalog_version_require();
 	external_id_core_parse(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a), &ca);
 	external_id_core_parse(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), &cb);
+	if (legacy_order())
+	{
+		int			alen;
+		int			blen;
+		unsigned char *abytes = canon_bytes(&ca, &alen);
+		unsigned char *bbytes = canon_bytes(&cb, &blen);
+
+		PG_RETURN_INT32(compare_bytes_legacy(abytes, alen, bbytes, blen));
+	}
 	external_id_core_canon_view(&ca, &va);
 	external_id_core_canon_view(&cb, &vb);
 	PG_RETURN_INT32(external_id_core_compare_views(&va, &vb));
@@ -802,10 +866,10 @@ external_id_sortsupport(PG_FUNCTION_ARGS)
 {
 	SortSupport ssup = (SortSupport) PG_GETARG_POINTER(0);
 
-	catalog_version_require();
 	ssup->comparator = external_id_fast_cmp;
 	ssup->ssup_extra = NULL;
-	if (ssup->abbreviate)
+	/* abbreviated keys follow the current order only */
+	if (ssup->abbreviate && !legacy_order())
 	{
 		MemoryContext oldcontext = MemoryContextSwitchTo(ssup->ssup_cxt);
 		ExternalIdSortState *state = palloc(sizeof(ExternalIdSortState));
