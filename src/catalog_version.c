@@ -54,7 +54,7 @@
 #include "catalog_version.h"
 
 /* Yes for good: a committed pg_extension row of this library's version. */
-static bool current_for_backend = false;
+bool		catalog_version_current_for_backend = false;
 
 /* Yes for one (sub)transaction: the row this transaction wrote. */
 static LocalTransactionId current_lxid = InvalidLocalTransactionId;
@@ -107,7 +107,7 @@ catalog_version_is_current(char **installed)
 	char	   *version;
 	bool		own;
 
-	if (current_for_backend)
+	if (catalog_version_current_for_backend)
 		return true;
 	if (current_lxid == MyProc->lxid && current_subxid == GetCurrentSubTransactionId())
 		return true;
@@ -119,7 +119,7 @@ catalog_version_is_current(char **installed)
 		return false;
 	}
 	if (version != NULL && !own)
-		current_for_backend = true;
+		catalog_version_current_for_backend = true;
 	else
 	{
 		current_lxid = MyProc->lxid;

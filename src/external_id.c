@@ -421,6 +421,8 @@ legacy_order(void)
 {
 	char	   *installed;
 
+	if (likely(catalog_version_current_for_backend))
+		return false;
 	return !catalog_version_is_current(&installed);
 }
 
