@@ -638,8 +638,11 @@ external_id_texts_cmp(PG_FUNCTION_ARGS)
 		int			blen;
 		unsigned char *abytes = canon_bytes(&ca, &alen);
 		unsigned char *bbytes = canon_bytes(&cb, &blen);
+		int			r = compare_bytes_legacy(abytes, alen, bbytes, blen);
 
-		PG_RETURN_INT32(compare_bytes_legacy(abytes, alen, bbytes, blen));
+		pfree(abytes);
+		pfree(bbytes);
+		PG_RETURN_INT32(r);
 	}
 	external_id_core_canon_view(&ca, &va);
 	external_id_core_canon_view(&cb, &vb);
