@@ -77,28 +77,11 @@ sub wait_for
 	}
 }
 
-# Runs SQL; returns its output, or undef after an error (shown with diag
-# unless $quiet).
-sub query
-{
-	my ($sql, $quiet) = @_;
-	my ($ret, $out, $err) = $node->psql($db, $sql, on_error_stop => 1);
-	return $out if $ret == 0;
-	my ($first) = $err =~ /(ERROR:[^\n]*)/;
-	diag("failed: " . substr($sql =~ s/\s+/ /gr, 0, 120) . "\n  " . ($first // $err)) unless $quiet;
-	return undef;
-}
+# Runs SQL; returns its output, or undef after an error (SwisperTest.pm).
+sub query { return run_sql($node, $db, @_); }
 
-# Runs SQL expected to fail; returns (sqlstate, message), or () when it did
-# not fail.
-sub sql_error
-{
-	my ($sql) = @_;
-	my ($ret, $out, $err) = $node->psql($db, "\\set VERBOSITY verbose\n$sql", on_error_stop => 1);
-	return () if $ret == 0;
-	return ($1, $2) if $err =~ /ERROR:\s+([0-9A-Z]{5}):\s+([^\n]*)/;
-	return ('?????', $err);
-}
+# Runs SQL expected to fail; returns (sqlstate, message), or ().
+sub sql_error { return psql_error($node, $db, @_); }
 
 sub log_since
 {

@@ -68,26 +68,15 @@ $node->safe_psql('postgres', "CREATE DATABASE $db");
 ######################################################################
 # Helpers
 
-# Runs SQL; returns its output, or undef after an error (shown with diag
-# unless $quiet).
-sub query
-{
-	my ($sql, $quiet) = @_;
-	my ($ret, $out, $err) = $node->psql($db, $sql, on_error_stop => 1);
-	return $out if $ret == 0;
-	my ($first) = $err =~ /(ERROR:[^\n]*)/;
-	diag("failed: " . substr($sql =~ s/\s+/ /gr, 0, 120) . "\n  " . ($first // $err)) unless $quiet;
-	return undef;
-}
+# Runs SQL; returns its output, or undef after an error (SwisperTest.pm).
+sub query { return run_sql($node, $db, @_); }
 
 # Runs SQL expected to fail; returns its SQLSTATE, or '' when it did not
 # fail.
 sub sqlstate_of
 {
-	my ($sql) = @_;
-	my ($ret, $out, $err) = $node->psql($db, "\\set VERBOSITY verbose\n$sql", on_error_stop => 1);
-	return '' if $ret == 0;
-	return $err =~ /ERROR:\s+([0-9A-Z]{5}):/ ? $1 : '?????';
+	my @e = psql_error($node, $db, @_);
+	return @e ? $e[0] : '';
 }
 
 sub exists_sql

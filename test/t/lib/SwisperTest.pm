@@ -10,7 +10,8 @@
 # is written quoted, which postgresql.conf accepts for any setting); init
 # passes options to PostgreSQL::Test::Cluster::init (allows_streaming, ...);
 # platform loads the platform's schema (test/fixtures/observability_schema.sql)
-# and creates the extension in "postgres".
+# and creates the extension in "postgres".  run_sql() and psql_error() run
+# SQL that may fail.
 package SwisperTest;
 
 use strict;
@@ -20,7 +21,7 @@ use Exporter 'import';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
-our @EXPORT = qw(swisper_node);
+our @EXPORT = qw(swisper_node run_sql psql_error);
 
 
 sub swisper_node
@@ -41,6 +42,30 @@ sub swisper_node
 		$node->safe_psql('postgres', 'SET client_min_messages = warning; CREATE EXTENSION swisper_ext');
 	}
 	return $node;
+}
+
+# Runs SQL in database $db; returns its output, or undef after an error
+# (shown with diag unless $quiet).
+sub run_sql
+{
+	my ($node, $db, $sql, $quiet) = @_;
+	my ($ret, $out, $err) = $node->psql($db, $sql, on_error_stop => 1);
+	return $out if $ret == 0;
+	my ($first) = $err =~ /(ERROR:[^\n]*)/;
+	Test::More::diag("failed: " . substr($sql =~ s/\s+/ /gr, 0, 120) . "\n  " . ($first // $err))
+	  unless $quiet;
+	return undef;
+}
+
+# Runs SQL expected to fail; returns (sqlstate, message), or () when it did
+# not fail.
+sub psql_error
+{
+	my ($node, $db, $sql) = @_;
+	my ($ret, $out, $err) = $node->psql($db, "\\set VERBOSITY verbose\n$sql", on_error_stop => 1);
+	return () if $ret == 0;
+	return ($1, $2) if $err =~ /ERROR:\s+([0-9A-Z]{5}):\s+([^\n]*)/;
+	return ('?????', $err);
 }
 
 1;
