@@ -69,7 +69,9 @@ import hashlib
 import json
 import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -296,11 +298,19 @@ def backend_cpu(pid):
         return None
 
 
+PERF_OUT = None
+
+
 async def run_entries(conn, batches, cpu=None):
     """(e): swisper.ingest_entries(), one text[] of JSON texts per call.
     cpu: a list that gets the backend's CPU seconds for the run."""
     st = await conn.prepare("SELECT status FROM swisper.ingest_entries($1::text[])")
     pid = await conn.fetchval("SELECT pg_backend_pid()")
+    rec = None
+    if PERF_OUT:
+        rec = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "1999", "-p", str(pid), "-o",
+                                "%s.%d" % (PERF_OUT, pid)], stdout=subprocess.DEVNULL)
+        await asyncio.sleep(1)
     c0 = backend_cpu(pid)
     t = time.perf_counter()
     bad = 0
@@ -309,6 +319,9 @@ async def run_entries(conn, batches, cpu=None):
         bad += sum(1 for r in rows if r["status"] not in (200, 201, 202))
     secs = time.perf_counter() - t
     c1 = backend_cpu(pid)
+    if rec is not None:
+        rec.send_signal(signal.SIGINT)
+        rec.wait()
     if cpu is not None and c0 is not None and c1 is not None:
         cpu.append(c1 - c0)
     return secs, bad
@@ -703,7 +716,12 @@ async def main():
     ap.add_argument("--partitioned", action="store_true",
                     help="twelve months of history; the same traffic into the tables partitioned by month,"
                          " against the unpartitioned tables")
+    ap.add_argument("--perf", metavar="FILE",
+                    help="record the backend of every (e) run with perf record -g into FILE.<backend pid>"
+                         " (needs perf and the rights to attach)")
     args = ap.parse_args()
+    global PERF_OUT
+    PERF_OUT = args.perf
     if args.rounds is None:
         args.rounds = 3 if args.partitioned else 1
     n = 10000 if args.quick else args.events

@@ -10,6 +10,8 @@
  *                  quoting and keys (used by both files above and below);
  * ingest_json.c    JSON text to jsonb without raising errors, and the
  *                  sentinel that stands for \u0000 (used by the parser below);
+ * ingest_json_scan.c
+ *                  its fast path for plainly valid text;
  * ingest_event.c   turns one JSON element (stream entry, Langfuse envelope
  *                  or HTTP body) into a validated IngestEvent;
  * ingest_cost.c    the platform's cost formula: provider rules, prices read
@@ -332,11 +334,18 @@ extern ErrorData *ingest_try_subxact(void (*fn) (void *arg), void *arg);
 /* At most this many characters of a value are quoted in a message. */
 #define INGEST_QUOTE_CHARS	64
 
+/* jsonb's limit of values in one datum (jsonb_util.c keeps it to itself). */
+#define INGEST_JSON_MAX_VALUES \
+	Min(Min(MaxAllocSize / sizeof(JsonbValue), MaxAllocSize / sizeof(JsonbPair)), JB_CMASK)
+
 /* ingest_json.c */
 extern bool ingest_json_parse(const char *text, int len, const IngestNul *inherit,
 							  IngestJson *out);
 extern void ingest_nul_set(IngestNul *nul, pg_wchar code);
 extern bool ingest_json_nests_deeper(const char *s, int len, int limit);
+
+/* ingest_json_scan.c */
+extern Jsonb *ingest_json_scan(const char *text, int len);
 
 /* ingest_event.c */
 extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,

@@ -13,7 +13,9 @@
  * exhaust the stack, numbers outside numeric's range, strings and
  * containers too large for jsonb, and (in a database that is not UTF8)
  * \u escapes the server encoding cannot hold.  Nothing here takes a
- * subtransaction.
+ * subtransaction.  Plainly valid text of a UTF8 database takes the fast
+ * path of ingest_json_scan.c, which builds the same value; what it does not
+ * take comes here.
  *
  * \u0000.  jsonb and text cannot hold the NUL character, but LLM outputs
  * and tool results contain it, and a json column can keep it (as the
@@ -40,10 +42,6 @@
 #include "utils/numeric.h"
 
 #include "ingest.h"
-
-/* jsonb's limits (jsonb_util.c keeps them to itself). */
-#define JSON_MAX_VALUES \
-	Min(Min(MaxAllocSize / sizeof(JsonbValue), MaxAllocSize / sizeof(JsonbPair)), JB_CMASK)
 
 /* What the semantic actions build. */
 typedef struct JsonBuild
@@ -126,7 +124,7 @@ static inline void
 count_value(JsonBuild *b, Size bytes)
 {
 	b->size += bytes;
-	if (++b->nvalues > JSON_MAX_VALUES)
+	if (++b->nvalues > INGEST_JSON_MAX_VALUES)
 		set_problem(b, "holds too many values to store as jsonb");
 	else if (b->size > JENTRY_OFFLENMASK)
 		set_problem(b, "is too large to store as jsonb (its binary form would exceed 256 MB)");
@@ -534,6 +532,9 @@ ingest_json_parse(const char *text, int len, const IngestNul *inherit, IngestJso
 	int			at;
 
 	memset(out, 0, sizeof(*out));
+	out->jb = ingest_json_scan(text, len);
+	if (out->jb != NULL)
+		return true;
 	at = json_nesting_exceeds(text, len, INGEST_MAX_JSON_DEPTH);
 	if (at >= 0)
 	{

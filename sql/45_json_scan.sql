@@ -1,0 +1,93 @@
+\i test/fixtures/reset.sql
+-- Every element is parsed by a fast scanner when it is plainly valid JSON
+-- (in a UTF8 database), and by PostgreSQL's own parser otherwise, which
+-- gives the error with its byte offset.  The scanner must build exactly the
+-- jsonb that PostgreSQL builds, and accept nothing PostgreSQL refuses.
+-- Payloads land in a jsonb column here, so that the stored value is the
+-- scanner's jsonb itself, byte for byte (a json column would re-sort it).
+SELECT getdatabaseencoding();
+CREATE SCHEMA scanb;
+CREATE TABLE scanb.projects (id text PRIMARY KEY);
+CREATE TABLE scanb.traces (id text PRIMARY KEY, name text, project_id text REFERENCES scanb.projects,
+  input jsonb, output jsonb, meta jsonb, "timestamp" timestamp NOT NULL);
+CREATE TABLE scanb.observations (id text PRIMARY KEY, trace_id text REFERENCES scanb.traces,
+  type text NOT NULL, name text, start_time timestamp NOT NULL, end_time timestamp,
+  input jsonb, output jsonb, meta jsonb, level text NOT NULL);
+INSERT INTO scanb.projects VALUES ('p');
+SET swisper.table_schema = 'scanb';
+
+-- Valid JSON of every shape: escapes of every kind, \u escapes of one to
+-- four UTF-8 bytes and surrogate pairs, raw non-ASCII, duplicate keys (the
+-- last one wins), keys in every order and more keys than an insertion sort
+-- takes, numbers of every form, literals, empty containers, space wherever
+-- the grammar allows it, and nesting just below and above the scanner's
+-- depth (the deeper one goes to PostgreSQL's parser).
+CREATE TEMP TABLE valid (n serial, v text);
+INSERT INTO valid (v) VALUES
+  ('"plain"'), ('""'), ('"\"\\\/\b\f\n\r\t"'), ('"a\u0041\u00e9\u20AC\ud83d\ude00z"'),
+  ('"\uFFFF\uFDD0\u007f\u0001"'), ('"héllo wörld ✓ 😀"'), ('"run \n then a long run of text after it"'),
+  ('{"b": 1, "a": 2, "ccc": 3, "dd": 4}'), ('{"a": 1, "a": 2}'), ('{"k": 1, "j": 2, "k": 3, "k": 4}'),
+  ('{"": 0, " ": 1, "\u0041": 2, "A": 3}'),
+  ('{' || (SELECT string_agg(format('"key%s": %s', 40 - i, i), ', ') FROM generate_series(1, 40) i) || '}'),
+  ('{' || (SELECT string_agg(format('"k%s": %s', i % 7, i), ', ') FROM generate_series(1, 30) i) || '}'),
+  ('0'), ('-0'), ('12'), ('-12.50'), ('1e5'), ('1E+5'), ('2.5e-3'), ('-0.0e0'), ('123456789012345678901234567890.123'),
+  ('1e1000'), ('1e-1000'), ('true'), ('false'), ('null'), ('[]'), ('{}'), ('[{}, [], [[]], {"a": {}}]'),
+  (E' \t\n\r{ \t"a" \n: \r[ 1 , 2 ,\n3 ] , "b":{"c" :null} } \n'),
+  ('[1, "two", 3.0, true, false, null, {"x": [1, {"y": "z"}]}]'),
+  (repeat('[', 62) || '"deep"' || repeat(']', 62)),
+  (repeat('{"a": ', 63) || '1' || repeat('}', 63)),
+  (repeat('[', 64) || '1' || repeat(']', 64)),
+  (repeat('[', 65) || '1' || repeat(']', 65)),
+  (repeat('[', 200) || '{"k": "v"}' || repeat(']', 200)),
+  ('{"text": "' || repeat('long text with \"quotes\" and \\backslashes\\ and \u00e9 ', 200) || '"}');
+
+SELECT count(*) AS elements, count(*) FILTER (WHERE r.status = 201) AS stored
+FROM swisper.ingest_entries((SELECT array_agg(format(
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "o-%s",'
+  ' "timestamp": "1762500615", "data": {"input": %s, "output": %s}}', n, v, to_json(v)) ORDER BY n)
+  FROM valid)) AS r;
+-- data as a JSON string holding the same value (the SDK's shape)
+SELECT count(*) AS elements, count(*) FILTER (WHERE r.status = 201) AS stored
+FROM swisper.ingest_entries((SELECT array_agg(format(
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "s-%s",'
+  ' "timestamp": "1762500615", "data": %s}', n, to_json(format('{"input": %s}', v))) ORDER BY n)
+  FROM valid)) AS r;
+-- each stored value is PostgreSQL's jsonb of the text, in its binary form
+-- (jsonb_send), and answers a key look-up (a binary search of the sorted keys);
+-- JSON null is stored as SQL NULL
+SELECT v.n, v.v
+FROM valid v
+LEFT JOIN scanb.observations o ON o.id = 'o-' || v.n
+LEFT JOIN scanb.observations s ON s.id = 's-' || v.n
+WHERE ((o.input IS NULL OR s.input IS NULL) AND v.v <> 'null')
+   OR jsonb_send(o.input) <> jsonb_send(v.v::jsonb) OR jsonb_send(s.input) <> jsonb_send(v.v::jsonb)
+   OR o.output #>> '{}' <> v.v
+   OR (jsonb_typeof(v.v::jsonb) = 'object' AND EXISTS (
+        SELECT 1 FROM jsonb_each(v.v::jsonb) e WHERE o.input -> e.key IS DISTINCT FROM e.value));
+
+-- Near misses: texts PostgreSQL refuses.  The scanner must not take any of
+-- them: each is refused with PostgreSQL's message, whole and inside a data
+-- string.
+CREATE TEMP TABLE invalid (n serial, v text);
+INSERT INTO invalid (v) VALUES
+  ('01'), ('-'), ('-a'), ('1.'), ('.5'), ('1e'), ('1e+'), ('1.5.3'), ('1a'), ('0x10'), ('+1'), ('1_0'),
+  ('tru'), ('truex'), ('nul'), ('nullx'), ('True'), ('falsé'),
+  ('"unterminated'), ('"bad \x escape"'), ('"\u12"'), ('"\u12g4"'), ('"\ud800"'), ('"\ud800x"'),
+  ('"\ud800\u0041"'), ('"\udc00"'), (E'"raw \x01 control"'), (E'"raw\ttab"'), ('"\'),
+  ('{"a" 1}'), ('{"a": 1,}'), ('{a: 1}'), ('{"a": 1'), ('[1, 2,]'), ('[1 2]'), ('[,]'), ('{,}'),
+  ('{"a": 1}}'), ('[1]]'), ('{"a": 1} x'), ('1 2'), ('[1]x'), ('{"a":}'), ('{"a": 01}'), (E'\f1');
+SELECT v.v, r.status, r.message
+FROM invalid v,
+     LATERAL swisper.ingest_entries(ARRAY[format(
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "i-%s",'
+  ' "timestamp": "1762500615", "data": {"input": %s}}', v.n, v.v)]) AS r
+ORDER BY v.n;
+SELECT v.v, r.status, r.message
+FROM invalid v,
+     LATERAL swisper.ingest_entries(ARRAY[format(
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "j-%s",'
+  ' "timestamp": "1762500615", "data": %s}', v.n, to_json(format('{"input": %s}', v.v)))]) AS r
+WHERE r.status <> 400
+ORDER BY v.n;
+SELECT count(*) AS stored_near_misses FROM scanb.observations WHERE id ~ '^[ij]-';
+RESET swisper.table_schema;
