@@ -814,9 +814,12 @@ async def main():
                                         ("e1000", 1000, raw, "ingest_entries, batches of 1,000:  ")):
             if wanted(run):
                 await reset(conn)
-                secs, bad = await run_entries(conn, entry_batches(texts, size))
+                cpu = []
+                secs, bad = await run_entries(conn, entry_batches(texts, size), cpu)
                 res[run] = len(events) / secs
-                print("(e)  %s %9.0f events/s  (%.2f s, %d refused)" % (label, res[run], secs, bad))
+                print("(e)  %s %9.0f events/s  (%.2f s, %d refused%s)" % (
+                    label, res[run], secs, bad,
+                    ", backend CPU %.1f us/event" % (1e6 * cpu[0] / len(events)) if cpu else ""))
                 print(same(await digest(conn)))
         if wanted("estr"):
             # data as a JSON string, as the SDK publishes it and the consumer reads it

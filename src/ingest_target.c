@@ -431,24 +431,23 @@ keep_plan(const char *sql, int nargs, Oid *argtypes, int options)
 }
 
 /*
- * The columns that the upsert writes, as "ROWS FROM (unnest($1), ...) AS
- * u(v1, ...)": their values come as one array per column, in field order.
+ * The rows that the upsert writes, as "SELECT unnest($1), unnest($2), ...":
+ * their values come as one array per column, in field order.  Set-returning
+ * functions in the target list run in lockstep, one row at a time; ROWS
+ * FROM (unnest($1), ...) would give the same rows but first copies every
+ * one of them into a tuplestore.
  */
 static void
 append_unnest(StringInfo sql, IngestTable *tab, Oid *argtypes)
 {
 	int			i;
 
-	appendStringInfoString(sql, "ROWS FROM (");
+	appendStringInfoString(sql, "SELECT ");
 	for (i = 0; i < tab->nwritten; i++)
 	{
 		appendStringInfo(sql, "%spg_catalog.unnest($%d)", i ? ", " : "", i + 1);
 		argtypes[i] = tab->cols[tab->written[i]].arraytypid;
 	}
-	appendStringInfoString(sql, ") AS u(");
-	for (i = 0; i < tab->nwritten; i++)
-		appendStringInfo(sql, "%sv%d", i ? ", " : "", i + 1);
-	appendStringInfoChar(sql, ')');
 }
 
 /*
@@ -532,7 +531,7 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 	if (tab->upsert_plan == NULL)
 	{
 		initStringInfo(&sql);
-		appendStringInfo(&sql, "%sSELECT * FROM ", tab->upsert_head);
+		appendStringInfoString(&sql, tab->upsert_head);
 		append_unnest(&sql, tab, argtypes);
 		appendStringInfoString(&sql, tab->upsert_tail);
 		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes, 0);
