@@ -90,4 +90,75 @@ FROM invalid v,
 WHERE r.status <> 400
 ORDER BY v.n;
 SELECT count(*) AS stored_near_misses FROM scanb.observations WHERE id ~ '^[ij]-';
+
+-- Random documents (a fixed seed), whole and with one character deleted or
+-- inserted: whenever PostgreSQL takes the element, its stored input is
+-- PostgreSQL's jsonb of it; whenever PostgreSQL refuses it, the element is
+-- refused (as not valid JSON, or for its number outside numeric).  No element
+-- may be refused as not valid JSON that PostgreSQL takes.
+CREATE FUNCTION pg_temp.gen_json(depth int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  atoms text[] := ARRAY['"a"', '"é\n"', '"\"q\"\\"', '"\u00e9\ud83d\ude00"', '"😀 \/ \t"', '""', '"\u0041\uFFFF"',
+                        '0', '-1', '2.50', '1e3', '-0.5E-2', '12345678901234567890', 'true', 'false', 'null'];
+  keys text[] := ARRAY['"a"', '"b"', '"aa"', '"\u0061"', '"key"', '""', '"é"'];
+  sp text[] := ARRAY['', '', ' ', E'\n', E' \t'];
+  n int;
+  parts text[] := '{}';
+BEGIN
+  IF depth > 4 OR random() < 0.4 THEN
+    RETURN atoms[1 + floor(random() * array_length(atoms, 1))::int];
+  END IF;
+  n := floor(random() * 5)::int;
+  IF random() < 0.5 THEN
+    FOR i IN 1..n LOOP
+      parts := parts || (sp[1 + floor(random() * 5)::int] || pg_temp.gen_json(depth + 1));
+    END LOOP;
+    RETURN '[' || coalesce(array_to_string(parts, ','), '') || ']';
+  END IF;
+  FOR i IN 1..n LOOP
+    parts := parts || (keys[1 + floor(random() * array_length(keys, 1))::int] || sp[1 + floor(random() * 5)::int]
+                       || ':' || pg_temp.gen_json(depth + 1));
+  END LOOP;
+  RETURN '{' || coalesce(array_to_string(parts, ', '), '') || '}';
+END $$;
+CREATE FUNCTION pg_temp.pg_takes(t text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM t::jsonb;
+  RETURN true;
+EXCEPTION WHEN OTHERS THEN
+  RETURN false;
+END $$;
+SELECT setseed(0.45);
+CREATE TEMP TABLE rnd AS
+SELECT n, format('{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "r-%s",'
+                 ' "timestamp": "1762500615", "data": {"input": %s}}', n, pg_temp.gen_json(0)) AS e
+FROM generate_series(1, 1500) n;
+-- the mutants (observations m-N): one character deleted, or one inserted,
+-- somewhere in the value
+INSERT INTO rnd
+SELECT n + 10000, CASE WHEN random() < 0.5
+  THEN overlay(e PLACING '' FROM p FOR 1)
+  ELSE overlay(e PLACING (ARRAY['"', '\', ',', ']', '}', '0', 'e', '-', ' ', 'u', '.', ':'])[1 + floor(random() * 12)::int]
+               FROM p FOR 0) END
+FROM (SELECT n, replace(e, '"r-', '"m-') AS e, 130 + floor(random() * (length(e) - 131))::int AS p FROM rnd) m;
+CREATE TEMP TABLE rnd_result AS
+SELECT r.idx + 1 AS i, r.status, r.message
+FROM swisper.ingest_entries((SELECT array_agg(e ORDER BY n) FROM rnd)) r;
+CREATE TEMP TABLE rnd_check AS
+SELECT row_number() OVER (ORDER BY n) AS i, n, e, pg_temp.pg_takes(e) AS takes, NULL::jsonb AS j FROM rnd;
+UPDATE rnd_check SET j = e::jsonb WHERE takes;
+SELECT count(*) AS elements, count(*) FILTER (WHERE takes) AS postgres_takes FROM rnd_check;
+-- disagreements (none expected)
+SELECT x.n, x.e, res.status, res.message
+FROM rnd_check x
+JOIN rnd_result res USING (i)
+LEFT JOIN scanb.observations o ON o.id = x.j ->> 'observation_id'
+WHERE CASE WHEN x.takes
+  THEN res.message LIKE '%not valid JSON%'
+       OR (o.id IS NOT NULL AND jsonb_send(o.input) IS DISTINCT FROM
+           jsonb_send(nullif(x.j -> 'data' -> 'input', 'null')))
+  ELSE res.status <> 400 OR res.message NOT LIKE 'event: the text %' END;
+-- and the documents were stored
+SELECT count(*) FILTER (WHERE id LIKE 'r-%') AS stored, count(*) FILTER (WHERE id LIKE 'm-%') AS mutants_stored
+FROM scanb.observations;
 RESET swisper.table_schema;
