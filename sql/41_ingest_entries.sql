@@ -55,14 +55,8 @@ WHERE r.idx IN (0, 10, 20, 30) ORDER BY r.idx;
 
 -- The same batch in a shape with jsonb payload columns: \u0000 cannot be
 -- stored there, so the output holds U+FFFD, and the message names it.
-CREATE SCHEMA obsb;
-CREATE TABLE obsb.projects (id text PRIMARY KEY);
-CREATE TABLE obsb.traces (id text PRIMARY KEY, name text, project_id text REFERENCES obsb.projects,
-  input jsonb, output jsonb, meta jsonb, "timestamp" timestamp NOT NULL);
-CREATE TABLE obsb.observations (id text PRIMARY KEY, trace_id text REFERENCES obsb.traces,
-  type text NOT NULL, name text, start_time timestamp NOT NULL, end_time timestamp,
-  input jsonb, output jsonb, meta jsonb, level text NOT NULL);
-INSERT INTO obsb.projects VALUES ('7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c');
+\set project '7f3e2c1a-9b8d-4e6f-a5c4-3b2a1f0e9d8c'
+\i test/fixtures/jsonb_shape.sql
 SET swisper.table_schema = 'obsb';
 SELECT count(*) AS elements,
        count(*) FILTER (WHERE r.status IN (200, 201) AND r.message NOT LIKE '%U+FFFD%') AS stored,

@@ -6,15 +6,9 @@
 -- Payloads land in a jsonb column here, so that the stored value is the
 -- scanner's jsonb itself, byte for byte (a json column would re-sort it).
 SELECT getdatabaseencoding();
-CREATE SCHEMA scanb;
-CREATE TABLE scanb.projects (id text PRIMARY KEY);
-CREATE TABLE scanb.traces (id text PRIMARY KEY, name text, project_id text REFERENCES scanb.projects,
-  input jsonb, output jsonb, meta jsonb, "timestamp" timestamp NOT NULL);
-CREATE TABLE scanb.observations (id text PRIMARY KEY, trace_id text REFERENCES scanb.traces,
-  type text NOT NULL, name text, start_time timestamp NOT NULL, end_time timestamp,
-  input jsonb, output jsonb, meta jsonb, level text NOT NULL);
-INSERT INTO scanb.projects VALUES ('p');
-SET swisper.table_schema = 'scanb';
+\set project 'p'
+\i test/fixtures/jsonb_shape.sql
+SET swisper.table_schema = 'obsb';
 
 -- Valid JSON of every shape: escapes of every kind, \u escapes of one to
 -- four UTF-8 bytes and surrogate pairs, raw non-ASCII, duplicate keys (the
@@ -57,8 +51,8 @@ FROM swisper.ingest_entries((SELECT array_agg(format(
 -- JSON null is stored as SQL NULL
 SELECT v.n, v.v
 FROM valid v
-LEFT JOIN scanb.observations o ON o.id = 'o-' || v.n
-LEFT JOIN scanb.observations s ON s.id = 's-' || v.n
+LEFT JOIN obsb.observations o ON o.id = 'o-' || v.n
+LEFT JOIN obsb.observations s ON s.id = 's-' || v.n
 WHERE ((o.input IS NULL OR s.input IS NULL) AND v.v <> 'null')
    OR jsonb_send(o.input) <> jsonb_send(v.v::jsonb) OR jsonb_send(s.input) <> jsonb_send(v.v::jsonb)
    OR o.output #>> '{}' <> v.v
@@ -89,7 +83,7 @@ FROM invalid v,
   ' "timestamp": "1762500615", "data": %s}', v.n, to_json(format('{"input": %s}', v.v)))]) AS r
 WHERE r.status <> 400
 ORDER BY v.n;
-SELECT count(*) AS stored_near_misses FROM scanb.observations WHERE id ~ '^[ij]-';
+SELECT count(*) AS stored_near_misses FROM obsb.observations WHERE id ~ '^[ij]-';
 
 -- Random documents (a fixed seed), whole and with one character deleted or
 -- inserted: whenever PostgreSQL takes the element, its stored input is
@@ -152,7 +146,7 @@ SELECT count(*) AS elements, count(*) FILTER (WHERE takes) AS postgres_takes FRO
 SELECT x.n, x.e, res.status, res.message
 FROM rnd_check x
 JOIN rnd_result res USING (i)
-LEFT JOIN scanb.observations o ON o.id = x.j ->> 'observation_id'
+LEFT JOIN obsb.observations o ON o.id = x.j ->> 'observation_id'
 WHERE CASE WHEN x.takes
   THEN res.message LIKE '%not valid JSON%'
        OR (o.id IS NOT NULL AND jsonb_send(o.input) IS DISTINCT FROM
@@ -160,5 +154,5 @@ WHERE CASE WHEN x.takes
   ELSE res.status <> 400 OR res.message NOT LIKE 'event: the text %' END;
 -- and the documents were stored
 SELECT count(*) FILTER (WHERE id LIKE 'r-%') AS stored, count(*) FILTER (WHERE id LIKE 'm-%') AS mutants_stored
-FROM scanb.observations;
+FROM obsb.observations;
 RESET swisper.table_schema;

@@ -346,6 +346,7 @@ extern bool ingest_json_nests_deeper(const char *s, int len, int limit);
 
 /* ingest_json_scan.c */
 extern Jsonb *ingest_json_scan(const char *text, int len);
+extern int	ingest_json_hex4(const char *p, const char *end);
 
 /* ingest_event.c */
 extern void ingest_parse_element(IngestTarget *target, JsonbValue *elem, int idx,

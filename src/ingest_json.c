@@ -257,34 +257,6 @@ build_scalar(void *state, char *token, JsonTokenType tokentype)
 }
 
 /*
- * The value of the four hex digits at s, or -1.
- */
-static int
-hex4(const char *s, const char *end)
-{
-	int			v = 0;
-	int			i;
-
-	if (end - s < 4)
-		return -1;
-	for (i = 0; i < 4; i++)
-	{
-		char		c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
-/*
  * The sentinel candidates of the database's encoding: noncharacters in
  * UTF8; elsewhere the ASCII control characters that have no short escape
  * (\b \t \n \f \r), which every server encoding holds.
@@ -332,7 +304,7 @@ choose_nul_sentinel(const char *s, int len, IngestNul *nul)
 
 		if (c == '\\' && p + 1 < end && p[1] == 'u')
 		{
-			int			h = hex4(p + 2, end);
+			int			h = ingest_json_hex4(p + 2, end);
 
 			if (h < 0)
 				continue;
@@ -431,6 +403,7 @@ unconvertible_escape(const char *s, int len)
 	for (p = s; p + 1 < end; p++)
 	{
 		int			h;
+		int			low;
 		pg_wchar	code;
 		unsigned char utf8[MAX_MULTIBYTE_CHAR_LEN + 1];
 		unsigned char conv[MAX_CONVERSION_GROWTH * MAX_MULTIBYTE_CHAR_LEN + 1];
@@ -438,15 +411,15 @@ unconvertible_escape(const char *s, int len)
 
 		if (*p != '\\')
 			continue;
-		if (p[1] != 'u' || (h = hex4(p + 2, end)) < 0)
+		if (p[1] != 'u' || (h = ingest_json_hex4(p + 2, end)) < 0)
 		{
 			p++;
 			continue;
 		}
 		code = h;
-		if (is_utf16_surrogate_first(code) && end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
-			hex4(p + 8, end) >= 0 && is_utf16_surrogate_second(hex4(p + 8, end)))
-			code = surrogate_pair_to_codepoint(code, hex4(p + 8, end));
+		low = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? ingest_json_hex4(p + 8, end) : -1;
+		if (is_utf16_surrogate_first(code) && low >= 0 && is_utf16_surrogate_second(low))
+			code = surrogate_pair_to_codepoint(code, low);
 		if (code > 0x7F && !is_utf16_surrogate_first(code) && !is_utf16_surrogate_second(code))
 		{
 			if (!OidIsValid(convproc))

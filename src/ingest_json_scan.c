@@ -77,10 +77,11 @@ count_value(JsonScan *s, Size bytes)
 }
 
 /*
- * The value of the four hex digits at p, or -1.
+ * ingest_json_hex4: the value of the four hex digits at p, or -1 (also when
+ * fewer than four bytes are left before end).
  */
-static int
-scan_hex4(const char *p, const char *end)
+int
+ingest_json_hex4(const char *p, const char *end)
 {
 	int			v = 0;
 	int			i;
@@ -145,7 +146,7 @@ scan_escape(const char *p, const char *end, char *out, const char **next)
 		default:
 			return -1;
 	}
-	code = scan_hex4(p + 2, end);
+	code = ingest_json_hex4(p + 2, end);
 	if (code <= 0 || is_utf16_surrogate_second(code))
 		return -1;
 	*next = p + 6;
@@ -153,7 +154,7 @@ scan_escape(const char *p, const char *end, char *out, const char **next)
 	{
 		if (end - p < 12 || p[6] != '\\' || p[7] != 'u')
 			return -1;
-		low = scan_hex4(p + 8, end);
+		low = ingest_json_hex4(p + 8, end);
 		if (low < 0 || !is_utf16_surrogate_second(low))
 			return -1;
 		code = surrogate_pair_to_codepoint(code, low);
@@ -386,64 +387,90 @@ order_pairs(JsonbPair *pairs, int n)
 	return kept;
 }
 
+/*
+ * At the opening bracket of an object or an array: count it, and step
+ * over it; 1 when a member follows, 0 when the container closes at once
+ * with close, -1 past jsonb's bounds.
+ */
+static int
+scan_open(JsonScan *s, char close)
+{
+	if (!count_value(s, 12))
+		return -1;
+	s->p++;
+	skip_space(s);
+	if (s->p < s->end && *s->p == close)
+	{
+		s->p++;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * After a member of an object or an array: 1 when a comma follows (and the
+ * next member is due), 0 when the container closes with close, -1 for
+ * anything else.
+ */
+static int
+scan_after_member(JsonScan *s, char close)
+{
+	skip_space(s);
+	if (s->p < s->end && *s->p == ',')
+	{
+		s->p++;
+		skip_space(s);
+		return 1;
+	}
+	if (s->p < s->end && *s->p == close)
+	{
+		s->p++;
+		return 0;
+	}
+	return -1;
+}
+
 static bool
 scan_object(JsonScan *s, JsonbValue *v, int depth)
 {
 	int			max = 8;
 	int			n = 0;
+	int			more;
 	bool		ordered = true;
 	JsonbPair  *pairs = palloc(sizeof(JsonbPair) * max);
 
-	if (!count_value(s, 12))
-		return false;
-	s->p++;
-	skip_space(s);
-	if (s->p < s->end && *s->p == '}')
-		s->p++;
-	else
+	more = scan_open(s, '}');
+	while (more > 0)
 	{
-		for (;;)
-		{
-			JsonbPair  *pair;
+		JsonbPair  *pair;
 
-			if (s->p >= s->end || *s->p != '"')
-				return false;
-			if (n == max)
-			{
-				max *= 2;
-				pairs = repalloc(pairs, sizeof(JsonbPair) * max);
-			}
-			pair = &pairs[n];
-			pair->key.type = jbvString;
-			if (!scan_string(s, &pair->key.val.string.val, &pair->key.val.string.len) ||
-				!count_value(s, pair->key.val.string.len + 4))
-				return false;
-			pair->order = n;
-			skip_space(s);
-			if (s->p >= s->end || *s->p != ':')
-				return false;
-			s->p++;
-			skip_space(s);
-			if (!scan_value(s, &pair->value, depth + 1))
-				return false;
-			if (ordered && n > 0 && cmp_pair(&pairs[n - 1], pair) > 0)
-				ordered = false;
-			n++;
-			skip_space(s);
-			if (s->p < s->end && *s->p == ',')
-			{
-				s->p++;
-				skip_space(s);
-				continue;
-			}
-			if (s->p < s->end && *s->p == '}')
-			{
-				s->p++;
-				break;
-			}
+		if (s->p >= s->end || *s->p != '"')
 			return false;
+		if (n == max)
+		{
+			max *= 2;
+			pairs = repalloc(pairs, sizeof(JsonbPair) * max);
 		}
+		pair = &pairs[n];
+		pair->key.type = jbvString;
+		if (!scan_string(s, &pair->key.val.string.val, &pair->key.val.string.len) ||
+			!count_value(s, pair->key.val.string.len + 4))
+			return false;
+		pair->order = n;
+		skip_space(s);
+		if (s->p >= s->end || *s->p != ':')
+			return false;
+		s->p++;
+		skip_space(s);
+		if (!scan_value(s, &pair->value, depth + 1))
+			return false;
+		if (ordered && n > 0 && cmp_pair(&pairs[n - 1], pair) > 0)
+			ordered = false;
+		n++;
+		more = scan_after_member(s, '}');
 	}
+	if (more < 0)
+		return false;
 	v->type = jbvObject;
 	v->val.object.nPairs = ordered ? n : order_pairs(pairs, n);
 	v->val.object.pairs = pairs;
@@ -455,41 +482,24 @@ scan_array(JsonScan *s, JsonbValue *v, int depth)
 {
 	int			max = 8;
 	int			n = 0;
+	int			more;
 	JsonbValue *elems = palloc(sizeof(JsonbValue) * max);
 
-	if (!count_value(s, 12))
-		return false;
-	s->p++;
-	skip_space(s);
-	if (s->p < s->end && *s->p == ']')
-		s->p++;
-	else
+	more = scan_open(s, ']');
+	while (more > 0)
 	{
-		for (;;)
+		if (n == max)
 		{
-			if (n == max)
-			{
-				max *= 2;
-				elems = repalloc(elems, sizeof(JsonbValue) * max);
-			}
-			if (!scan_value(s, &elems[n], depth + 1))
-				return false;
-			n++;
-			skip_space(s);
-			if (s->p < s->end && *s->p == ',')
-			{
-				s->p++;
-				skip_space(s);
-				continue;
-			}
-			if (s->p < s->end && *s->p == ']')
-			{
-				s->p++;
-				break;
-			}
-			return false;
+			max *= 2;
+			elems = repalloc(elems, sizeof(JsonbValue) * max);
 		}
+		if (!scan_value(s, &elems[n], depth + 1))
+			return false;
+		n++;
+		more = scan_after_member(s, ']');
 	}
+	if (more < 0)
+		return false;
 	v->type = jbvArray;
 	v->val.array.nElems = n;
 	v->val.array.elems = elems;
