@@ -156,3 +156,35 @@ WHERE CASE WHEN x.takes
 SELECT count(*) FILTER (WHERE id LIKE 'r-%') AS stored, count(*) FILTER (WHERE id LIKE 'm-%') AS mutants_stored
 FROM obsb.observations;
 RESET swisper.table_schema;
+
+-- In a database that is not UTF8 every text goes to PostgreSQL's parser,
+-- which converts each \u escape to the database encoding: an escape the
+-- encoding cannot hold (also as a surrogate pair) is its element's 400,
+-- found before parsing; the other elements are stored, escapes converted.
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS swisper_latin1_json;
+CREATE DATABASE swisper_latin1_json ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+RESET client_min_messages;
+\c swisper_latin1_json
+\encoding UTF8
+\i test/fixtures/jsonb_shape.sql
+SET client_min_messages = warning;
+CREATE EXTENSION swisper_ext;
+RESET client_min_messages;
+SET swisper.table_schema = 'obsb';
+SELECT r.idx, r.status, r.message FROM swisper.ingest_entries(ARRAY[
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "l-1",'
+  ' "timestamp": "1762500615", "data": {"name": "Zo\u00eb", "input": {"k\u00e9": "café", "n": [1.5, true]}}}',
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "l-2",'
+  ' "timestamp": "1762500615", "data": {"name": "user \u7528"}}',
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "l-3",'
+  ' "timestamp": "1762500615", "data": {"name": "smile \ud83d\ude00"}}',
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "l-4",'
+  ' "timestamp": "1762500615", "data": "{\"name\": \"Zo\\u00eb\", \"input\": [\"\\u00e9\"]}"}',
+  '{"event_type": "observation_start", "trace_id": "t", "project_id": "p", "observation_id": "l-5",'
+  ' "timestamp": "1762500615", "data": {"name": "cut']) AS r;
+SELECT id, name, input::text FROM obsb.observations ORDER BY id;
+\c contrib_regression
+SET client_min_messages = warning;
+DROP DATABASE swisper_latin1_json;
+RESET client_min_messages;
