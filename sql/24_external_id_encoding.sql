@@ -2,12 +2,8 @@
 -- the database encoding, validated in it, and converted to and from the
 -- client encoding like text, in text and binary form.
 \i test/fixtures/reset.sql
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS swisper_latin1;
-CREATE DATABASE swisper_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
-RESET client_min_messages;
-\c swisper_latin1
-\encoding UTF8
+\set latin1_db swisper_latin1
+\i test/fixtures/latin1_db.sql
 SET client_min_messages = warning;
 CREATE EXTENSION swisper_ext;
 RESET client_min_messages;

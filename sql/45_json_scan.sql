@@ -161,12 +161,8 @@ RESET swisper.table_schema;
 -- which converts each \u escape to the database encoding: an escape the
 -- encoding cannot hold (also as a surrogate pair) is its element's 400,
 -- found before parsing; the other elements are stored, escapes converted.
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS swisper_latin1_json;
-CREATE DATABASE swisper_latin1_json ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
-RESET client_min_messages;
-\c swisper_latin1_json
-\encoding UTF8
+\set latin1_db swisper_latin1_json
+\i test/fixtures/latin1_db.sql
 \i test/fixtures/jsonb_shape.sql
 SET client_min_messages = warning;
 CREATE EXTENSION swisper_ext;

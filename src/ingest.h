@@ -46,6 +46,7 @@
 #include "mb/pg_wchar.h"
 #include "partitioning/partdefs.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/relcache.h"
 #include "utils/snapshot.h"
@@ -316,6 +317,12 @@ typedef enum HttpKind
 
 /* ingest_target.c */
 extern IngestTarget *ingest_target_get(void);
+
+/*
+ * Prepare and keep (SPI_keepplan) one plan, with the planner's cursor
+ * options (0 for none), inside an SPI connection.
+ */
+extern SPIPlanPtr ingest_keep_plan(const char *sql, int nargs, Oid *argtypes, int options);
 extern void ingest_target_prepare_plans(IngestTarget *target);
 extern bool ingest_first_wins(IngestKind kind, int f);
 extern bool ingest_derivation_input(IngestKind kind, int f);
@@ -337,6 +344,30 @@ extern ErrorData *ingest_try_subxact(void (*fn) (void *arg), void *arg);
 /* jsonb's limit of values in one datum (jsonb_util.c keeps it to itself). */
 #define INGEST_JSON_MAX_VALUES \
 	Min(Min(MaxAllocSize / sizeof(JsonbValue), MaxAllocSize / sizeof(JsonbPair)), JB_CMASK)
+
+/* What counting one more value into a jsonb datum's bounds found. */
+typedef enum IngestJsonCount
+{
+	INGEST_JSON_FITS,
+	INGEST_JSON_TOO_MANY_VALUES,
+	INGEST_JSON_TOO_LARGE
+} IngestJsonCount;
+
+/*
+ * Count a value of about bytes bytes of binary form into the running
+ * totals of one datum, for both JSON parsers (ingest_json.c and its fast
+ * path): jsonb_in() would fail past these bounds.
+ */
+static inline IngestJsonCount
+ingest_json_count(Size *size, Size *nvalues, Size bytes)
+{
+	*size += bytes;
+	if (++*nvalues > INGEST_JSON_MAX_VALUES)
+		return INGEST_JSON_TOO_MANY_VALUES;
+	if (*size > JENTRY_OFFLENMASK)
+		return INGEST_JSON_TOO_LARGE;
+	return INGEST_JSON_FITS;
+}
 
 /* ingest_json.c */
 extern bool ingest_json_parse(const char *text, int len, const IngestNul *inherit,

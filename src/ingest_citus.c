@@ -84,7 +84,6 @@ ingest_citus_prepare(IngestTarget *t, IngestTable *tab, const char *relname)
 {
 	StringInfoData sql;
 	Oid			argtype = tab->cols[0].arraytypid;
-	SPIPlanPtr	plan;
 	int			w;
 
 	if (tab->read_plan != NULL)
@@ -97,12 +96,7 @@ ingest_citus_prepare(IngestTarget *t, IngestTable *tab, const char *relname)
 	appendStringInfo(&sql, " FROM %s.%s AS t WHERE t.%s OPERATOR(pg_catalog.=) ANY ($1)",
 					 quote_identifier(t->schema), quote_identifier(relname),
 					 quote_identifier(tab->cols[0].colname));
-	plan = SPI_prepare(sql.data, 1, &argtype);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	tab->read_plan = plan;
+	tab->read_plan = ingest_keep_plan(sql.data, 1, &argtype, 0);
 }
 
 /*
@@ -188,9 +182,7 @@ values_plan(IngestTable *tab, int nrows)
 		appendStringInfoChar(&sql, ')');
 	}
 	appendStringInfoString(&sql, tab->upsert_tail);
-	plan = SPI_prepare(sql.data, nrows * tab->nwritten, argtypes);
-	if (plan == NULL || SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
+	plan = ingest_keep_plan(sql.data, nrows * tab->nwritten, argtypes, 0);
 	slot->plan = plan;
 	slot->nrows = nrows;
 	slot->used = ++values_clock;

@@ -123,11 +123,17 @@ ingest_json_nests_deeper(const char *s, int len, int limit)
 static inline void
 count_value(JsonBuild *b, Size bytes)
 {
-	b->size += bytes;
-	if (++b->nvalues > INGEST_JSON_MAX_VALUES)
-		set_problem(b, "holds too many values to store as jsonb");
-	else if (b->size > JENTRY_OFFLENMASK)
-		set_problem(b, "is too large to store as jsonb (its binary form would exceed 256 MB)");
+	switch (ingest_json_count(&b->size, &b->nvalues, bytes))
+	{
+		case INGEST_JSON_FITS:
+			break;
+		case INGEST_JSON_TOO_MANY_VALUES:
+			set_problem(b, "holds too many values to store as jsonb");
+			break;
+		case INGEST_JSON_TOO_LARGE:
+			set_problem(b, "is too large to store as jsonb (its binary form would exceed 256 MB)");
+			break;
+	}
 }
 
 static void

@@ -30,7 +30,6 @@
 #include "miscadmin.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
-#include "utils/memutils.h"
 
 #include "ingest.h"
 
@@ -72,8 +71,7 @@ skip_space(JsonScan *s)
 static inline bool
 count_value(JsonScan *s, Size bytes)
 {
-	s->size += bytes;
-	return ++s->nvalues <= INGEST_JSON_MAX_VALUES && s->size <= JENTRY_OFFLENMASK;
+	return ingest_json_count(&s->size, &s->nvalues, bytes) == INGEST_JSON_FITS;
 }
 
 /*

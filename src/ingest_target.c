@@ -416,10 +416,10 @@ ingest_target_get(void)
 }
 
 /*
- * Prepare and keep one plan, with the planner's cursor options.
+ * ingest_keep_plan: see ingest.h.
  */
-static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *argtypes, int options)
+SPIPlanPtr
+ingest_keep_plan(const char *sql, int nargs, Oid *argtypes, int options)
 {
 	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, options);
 
@@ -534,7 +534,7 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 		appendStringInfoString(&sql, tab->upsert_head);
 		append_unnest(&sql, tab, argtypes);
 		appendStringInfoString(&sql, tab->upsert_tail);
-		tab->upsert_plan = keep_plan(sql.data, tab->nwritten, argtypes, 0);
+		tab->upsert_plan = ingest_keep_plan(sql.data, tab->nwritten, argtypes, 0);
 	}
 	for (i = 0; i < 2 && tab->partitioned && tab->key_field != 0; i++)
 	{
@@ -553,7 +553,7 @@ prepare_table_plans(IngestTarget *t, IngestTable *tab, char kind, const char *re
 			appendStringInfo(&sql, "t.%s OPERATOR(pg_catalog.=) $%d", qkey, tab->nwritten + 1);
 		else
 			appendStringInfo(&sql, "t.%s IS NULL", qkey);
-		tab->move_plan[i] = keep_plan(sql.data, tab->nwritten + (i == 0 ? 1 : 0), argtypes,
+		tab->move_plan[i] = ingest_keep_plan(sql.data, tab->nwritten + (i == 0 ? 1 : 0), argtypes,
 									  CURSOR_OPT_GENERIC_PLAN);
 	}
 }
